@@ -1,0 +1,204 @@
+//! What a run records: per-step ensemble moments, activity, spikes, counts, traces and histograms.
+//!
+//! Memory is O(n + steps): moments and activity per step, spikes as two `u32` per spike,
+//! one count per neuron, V snapshots only at the histogram times, traces only for the first
+//! `record.traces` neurons. Chunks of neurons record into their own buffers; the engine merges
+//! them in chunk order so the result does not depend on the thread count.
+
+use serde::{Deserialize, Serialize};
+
+/// All spikes of a run, ordered by step, then neuron (8 bytes per spike).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spikes {
+    /// Neuron index of each spike.
+    pub neuron: Vec<u32>,
+    /// Grid step of each spike; its time is `step * dt`.
+    pub step: Vec<u32>,
+}
+
+impl Spikes {
+    /// Number of spikes.
+    pub fn len(&self) -> usize {
+        self.step.len()
+    }
+
+    /// Whether there are no spikes.
+    pub fn is_empty(&self) -> bool {
+        self.step.is_empty()
+    }
+}
+
+/// V traces of the first `neurons` neurons, sampled at steps 0, every, 2 every, ...
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Traces {
+    /// Number of traced neurons.
+    pub neurons: usize,
+    /// Sampling interval in steps.
+    pub every: usize,
+    /// Number of samples per neuron, `ceil(steps / every)`.
+    pub samples: usize,
+    /// V (V), neuron-major: `values[i * samples + s]` is neuron i at step `s * every`.
+    pub values: Vec<f64>,
+}
+
+impl Traces {
+    /// The trace of neuron `i` (V).
+    pub fn neuron(&self, i: usize) -> &[f64] {
+        &self.values[i * self.samples..(i + 1) * self.samples]
+    }
+}
+
+/// A histogram of V across the ensemble at one grid step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    /// Time of the snapshot (s), on the grid.
+    pub time: f64,
+    /// Grid step of the snapshot.
+    pub step: usize,
+    /// Bin edges (V), `bins + 1` values from the smallest to the largest V.
+    pub edges: Vec<f64>,
+    /// Neurons per bin; the last bin includes its right edge.
+    pub counts: Vec<u64>,
+    /// V of every neuron at that step (V), in neuron order.
+    pub values: Vec<f64>,
+}
+
+impl Histogram {
+    /// Bins `values` into `bins` equal bins spanning their range (1 mV wide around a single value).
+    ///
+    /// ```
+    /// let h = lifsim::record::Histogram::new(0.0, 0, vec![0.0, 1.0, 1.0, 3.0], 3);
+    /// assert_eq!(h.edges, vec![0.0, 1.0, 2.0, 3.0]);
+    /// assert_eq!(h.counts, vec![1, 2, 1]);
+    /// ```
+    pub fn new(time: f64, step: usize, values: Vec<f64>, bins: usize) -> Self {
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = if hi > lo {
+            (lo, hi)
+        } else {
+            (lo - 0.5e-3, lo + 0.5e-3)
+        };
+        let width = (hi - lo) / bins as f64;
+        let edges: Vec<f64> = (0..=bins)
+            .map(|b| if b == bins { hi } else { lo + b as f64 * width })
+            .collect();
+        let mut counts = vec![0u64; bins];
+        for &v in &values {
+            let bin = (((v - lo) / width) as usize).min(bins - 1);
+            counts[bin] += 1;
+        }
+        Self {
+            time,
+            step,
+            edges,
+            counts,
+            values,
+        }
+    }
+}
+
+/// The recording of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recording {
+    /// Time step (s).
+    pub dt: f64,
+    /// Number of neurons.
+    pub n: usize,
+    /// Number of grid points.
+    pub steps: usize,
+    /// Ensemble mean of V at each step (V); `v_mean[0] = v_init`.
+    pub v_mean: Vec<f64>,
+    /// Ensemble sample variance of V at each step (V^2), with 1/(n-1); NaN when n = 1.
+    pub v_var: Vec<f64>,
+    /// Spikes per neuron at each step (dimensionless); divide by dt for a rate in Hz.
+    pub activity: Vec<f64>,
+    /// Traced neurons.
+    pub traces: Traces,
+    /// Every spike.
+    pub spikes: Spikes,
+    /// Spikes per neuron.
+    pub spike_count: Vec<u32>,
+    /// V histograms at the requested steps.
+    pub histograms: Vec<Histogram>,
+}
+
+impl Recording {
+    /// The time axis `t_k = k dt` (s).
+    pub fn times(&self) -> Vec<f64> {
+        (0..self.steps).map(|k| k as f64 * self.dt).collect()
+    }
+
+    /// The time of every spike (s).
+    pub fn spike_times(&self) -> Vec<f64> {
+        self.spikes
+            .step
+            .iter()
+            .map(|&k| f64::from(k) * self.dt)
+            .collect()
+    }
+
+    /// The span in which spikes can occur, `(steps - 1) dt` (s): updates happen at steps 1 .. steps-1.
+    pub fn observed_time(&self) -> f64 {
+        (self.steps.saturating_sub(1)) as f64 * self.dt
+    }
+
+    /// Mean firing rate per neuron over the whole run (Hz).
+    pub fn mean_rate_hz(&self) -> f64 {
+        self.spikes.len() as f64 / (self.n as f64 * self.observed_time())
+    }
+}
+
+/// Mean and sum of squared deviations of a group of values.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Moments {
+    pub count: f64,
+    pub mean: f64,
+    pub m2: f64,
+}
+
+impl Moments {
+    /// Corrected two-pass moments of `values` (the chunk sits in cache, so the passes are
+    /// cheap); the correction makes the mean of identical values exactly that value.
+    pub fn of(values: &[f64]) -> Self {
+        let count = values.len() as f64;
+        let rough = values.iter().sum::<f64>() / count;
+        let mean = rough + values.iter().map(|v| v - rough).sum::<f64>() / count;
+        let m2 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
+        Self { count, mean, m2 }
+    }
+
+    /// Merges another group into this one (Chan, Golub & LeVeque 1979).
+    pub fn merge(&mut self, other: &Moments) {
+        if other.count == 0.0 {
+            return;
+        }
+        let count = self.count + other.count;
+        let delta = other.mean - self.mean;
+        self.mean += delta * other.count / count;
+        self.m2 += other.m2 + delta * delta * self.count * other.count / count;
+        self.count = count;
+    }
+}
+
+/// What one chunk of neurons recorded during one window of steps.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkLog {
+    /// Moments of the chunk's V at each step of the window.
+    pub moments: Vec<Moments>,
+    /// Spikes of the chunk at each step of the window.
+    pub spikes_per_step: Vec<u32>,
+    /// (step, neuron) of each spike in the window.
+    pub spikes: Vec<(u32, u32)>,
+    /// Traced V, sample-major: for each trace sample in the window, the chunk's traced neurons.
+    pub traces: Vec<f64>,
+}
+
+impl ChunkLog {
+    pub fn clear(&mut self) {
+        self.moments.clear();
+        self.spikes_per_step.clear();
+        self.spikes.clear();
+        self.traces.clear();
+    }
+}

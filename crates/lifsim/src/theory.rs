@@ -1,0 +1,119 @@
+//! Closed forms for the same setup as a simulation: free-membrane moments, OU stationary
+//! moments and the deterministic firing period.
+
+use crate::input::Noise;
+use crate::integrate::{StepConstants, drive_per_step};
+use crate::simulation::Simulation;
+
+/// Mean and variance of V over the grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moments {
+    /// Mean of V at each step (V).
+    pub mean: Vec<f64>,
+    /// Variance of V at each step (V^2).
+    pub var: Vec<f64>,
+}
+
+/// The exact mean and variance of the free membrane (no threshold) after each step of the
+/// simulation's own discrete scheme, for every noise kind and method.
+///
+/// The discrete model is linear: `V_k = a V_{k-1} + d_k + g x_{k-1} + q xi_k` with
+/// `x_k = c x_{k-1} + s eta_k` for OU noise (x = 0 otherwise), so mean and covariance obey an
+/// exact recursion; for constant input it equals the AR(1) closed form of [`ar1_moments`].
+/// `Var xi = 1/3` for the tutorial's U(-1, 1) noise and 1 for Gaussian noise.
+///
+/// ```
+/// let mut config = lifsim::Config::default();
+/// config.set("neuron.v_th", &"none".into()).unwrap();
+/// let sim = config.build().unwrap();
+/// let m = lifsim::theory::free_membrane_moments(&sim);
+/// assert_eq!(m.mean[0], -60e-3);
+/// assert_eq!(m.var[0], 0.0);
+/// ```
+pub fn free_membrane_moments(sim: &Simulation) -> Moments {
+    let c = StepConstants::new(sim);
+    let drive = drive_per_step(sim, c.gain);
+    let step_var = match sim.input.noise {
+        Noise::Tutorial { .. } => c.noise_scale * c.noise_scale / 3.0,
+        _ => c.noise_scale * c.noise_scale,
+    };
+    let (a, g) = (c.decay, c.gain);
+    let (mut m, mut pvv, mut pvx, mut pxx) = (
+        sim.neuron.v_init,
+        0.0,
+        0.0,
+        c.ou_stationary_sd * c.ou_stationary_sd,
+    );
+    let mut moments = Moments {
+        mean: vec![m],
+        var: vec![0.0],
+    };
+    for &d in &drive[1..] {
+        m = a * m + d;
+        (pvv, pvx, pxx) = (
+            a * a * pvv + 2.0 * a * g * pvx + g * g * pxx + step_var,
+            c.ou_decay * (a * pvx + g * pxx),
+            c.ou_decay * c.ou_decay * pxx + c.ou_scale * c.ou_scale,
+        );
+        moments.mean.push(m);
+        moments.var.push(pvv);
+    }
+    moments
+}
+
+/// The AR(1) process `V_k = a V_{k-1} + b + e_k`, `Var e_k = q`, started at `v0`: its mean and
+/// variance after `k` steps, `mean = b/(1-a) + (v0 - b/(1-a)) a^k`, `var = q (1 - a^{2k}) / (1 - a^2)`.
+///
+/// ```
+/// let (mean, var) = lifsim::theory::ar1_moments(0.5, 1.0, 0.75, 0.0, 1);
+/// assert_eq!((mean, var), (1.0, 0.75));
+/// ```
+pub fn ar1_moments(a: f64, b: f64, q: f64, v0: f64, k: u32) -> (f64, f64) {
+    let fixed = b / (1.0 - a);
+    let ak = a.powi(k as i32);
+    (
+        fixed + (v0 - fixed) * ak,
+        q * (1.0 - ak * ak) / (1.0 - a * a),
+    )
+}
+
+/// Stationary mean and variance of the free membrane in continuous time for constant drive:
+/// `mu` and `sigma_v^2` (white), `sigma_v^2 tau_m / (tau_m + tau_noise)` (OU), the white-noise
+/// limit `(r_m i_mean f)^2 t_max / (6 tau_m)` (tutorial), 0 without noise.
+pub fn stationary_moments(sim: &Simulation) -> (f64, f64) {
+    let tau_m = sim.neuron.tau_m;
+    let var = match sim.input.noise {
+        Noise::None => 0.0,
+        Noise::Tutorial { factor } => {
+            let amplitude = sim.neuron.r_m * sim.input.drive.i_mean() * factor;
+            amplitude * amplitude * sim.t_max / (6.0 * tau_m)
+        }
+        Noise::White { sigma_v } => sigma_v * sigma_v,
+        Noise::Ou { sigma_v, tau_noise } => sigma_v * sigma_v * tau_m / (tau_m + tau_noise),
+    };
+    (sim.mu(), var)
+}
+
+/// The white-noise amplitude `sigma_v` (V) equivalent to the simulation's noise: itself for
+/// white noise, the dt -> 0 limit for the tutorial's noise, `None` otherwise.
+pub fn equivalent_sigma_v(sim: &Simulation) -> Option<f64> {
+    match sim.input.noise {
+        Noise::White { sigma_v } => Some(sigma_v),
+        Noise::Tutorial { .. } => Some(stationary_moments(sim).1.sqrt()),
+        Noise::None | Noise::Ou { .. } => None,
+    }
+}
+
+/// The deterministic interspike interval in continuous time (s),
+/// `t_ref + tau_m ln((mu - v_reset) / (mu - v_th))`, for a constant drive `mu > v_th`;
+/// `None` when the neuron never fires or has no threshold.
+///
+/// ```
+/// let p = lifsim::LifParams::default();
+/// let isi = lifsim::theory::deterministic_isi(&p, -35e-3).unwrap();
+/// assert!((isi - (10e-3 + 20e-3 * (35.0f64 / 15.0).ln())).abs() < 1e-15);
+/// ```
+pub fn deterministic_isi(params: &crate::LifParams, mu: f64) -> Option<f64> {
+    let v_th = params.v_th?;
+    (mu > v_th).then(|| params.t_ref + params.tau_m * ((mu - params.v_reset) / (mu - v_th)).ln())
+}
