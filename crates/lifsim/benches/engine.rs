@@ -21,9 +21,7 @@ fn workload(n: i64, method: &str, noise: &str) -> lifsim::Simulation {
         ("record.traces", Value::from(0)),
         ("record.hist_times", Value::List(vec![])),
     ] {
-        config
-            .set(key, &value)
-            .expect("benchmark configuration is valid");
+        config.set(key, &value).expect("benchmark configuration is valid");
     }
     config.build().expect("benchmark configuration is valid")
 }
@@ -31,18 +29,12 @@ fn workload(n: i64, method: &str, noise: &str) -> lifsim::Simulation {
 fn engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.sample_size(10);
-    for (method, noise) in [
-        ("euler", "white"),
-        ("exact", "white"),
-        ("euler", "tutorial"),
-        ("euler", "ou"),
-        ("euler", "none"),
-    ] {
+    for (method, noise) in
+        [("euler", "white"), ("exact", "white"), ("euler", "tutorial"), ("euler", "ou"), ("euler", "none")]
+    {
         let sim = workload(10_000, method, noise);
         group.throughput(Throughput::Elements((sim.n * sim.steps) as u64));
-        group.bench_function(format!("{method}-{noise}/n=10000"), |b| {
-            b.iter(|| lifsim::run(&sim).expect("runs"))
-        });
+        group.bench_function(format!("{method}-{noise}/n=10000"), |b| b.iter(|| lifsim::run(&sim).expect("runs")));
     }
     group.finish();
 }

@@ -60,10 +60,7 @@ impl Value {
     /// (`1000`, `0.5`, `"20 ms"`, `["1 ms", "2 ms"]`), otherwise the text itself (`20 ms`).
     pub fn parse_cli(text: &str) -> Value {
         match format!("v = {text}").parse::<toml::Table>() {
-            Ok(table) => table
-                .get("v")
-                .and_then(|v| Value::from_toml(v).ok())
-                .unwrap_or_else(|| Value::from(text)),
+            Ok(table) => table.get("v").and_then(|v| Value::from_toml(v).ok()).unwrap_or_else(|| Value::from(text)),
             Err(_) => Value::from(text.trim()),
         }
     }
@@ -74,17 +71,9 @@ impl Value {
             toml::Value::Integer(i) => Value::Int(*i),
             toml::Value::Float(x) => Value::Float(*x),
             toml::Value::Boolean(b) => Value::Bool(*b),
-            toml::Value::Array(items) => Value::List(
-                items
-                    .iter()
-                    .map(Value::from_toml)
-                    .collect::<Result<_, _>>()?,
-            ),
+            toml::Value::Array(items) => Value::List(items.iter().map(Value::from_toml).collect::<Result<_, _>>()?),
             other => {
-                return Err(format!(
-                    "a number, text or list, not a {}",
-                    other.type_str()
-                ));
+                return Err(format!("a number, text or list, not a {}", other.type_str()));
             }
         })
     }
@@ -95,10 +84,7 @@ impl Value {
             Value::Float(x) => x.to_string(),
             Value::Str(s) => format!("{s:?}"),
             Value::Bool(b) => b.to_string(),
-            Value::List(items) => format!(
-                "[{}]",
-                items.iter().map(Value::show).collect::<Vec<_>>().join(", ")
-            ),
+            Value::List(items) => format!("[{}]", items.iter().map(Value::show).collect::<Vec<_>>().join(", ")),
         }
     }
 }
@@ -257,13 +243,7 @@ impl Default for Config {
     fn default() -> Self {
         let p = LifParams::default();
         Self {
-            simulation: SimulationSection {
-                t_max: 0.15,
-                dt: 1e-3,
-                n: 500,
-                seed: 2017,
-                method: Method::Euler,
-            },
+            simulation: SimulationSection { t_max: 0.15, dt: 1e-3, n: 500, seed: 2017, method: Method::Euler },
             neuron: NeuronSection {
                 tau_m: p.tau_m,
                 e_l: p.e_l,
@@ -286,12 +266,7 @@ impl Default for Config {
                 sigma_v: 5e-3,
                 tau_noise: 5e-3,
             },
-            record: RecordSection {
-                traces: None,
-                every: 1,
-                hist_times: None,
-                hist_bins: 50,
-            },
+            record: RecordSection { traces: None, every: 1, hist_times: None, hist_bins: 50 },
         }
     }
 }
@@ -330,16 +305,8 @@ const KEYS: &[Key] = &[
         Kind::Quantity(Time),
         "simulated duration; the grid is t_k = k dt, k = 0 .. round(t_max/dt) - 1",
     ),
-    key(
-        "simulation.dt",
-        Kind::Quantity(Time),
-        "integration time step",
-    ),
-    key(
-        "simulation.n",
-        Kind::Count,
-        "number of independent neurons in the ensemble",
-    ),
+    key("simulation.dt", Kind::Quantity(Time), "integration time step"),
+    key("simulation.n", Kind::Count, "number of independent neurons in the ensemble"),
     key(
         "simulation.seed",
         Kind::Count,
@@ -350,99 +317,43 @@ const KEYS: &[Key] = &[
         Kind::Choice(&["euler", "exact"]),
         "\"euler\" (the tutorial's forward Euler) or \"exact\" (exponential propagator, exact OU step)",
     ),
-    key(
-        "neuron.tau_m",
-        Kind::Quantity(Time),
-        "membrane time constant",
-    ),
-    key(
-        "neuron.e_l",
-        Kind::Quantity(Voltage),
-        "leak (resting) potential",
-    ),
-    key(
-        "neuron.v_reset",
-        Kind::Quantity(Voltage),
-        "potential after a spike",
-    ),
-    key(
-        "neuron.v_th",
-        Kind::OptionalQuantity(Voltage),
-        "spike threshold; \"none\" for a free membrane",
-    ),
-    key(
-        "neuron.r_m",
-        Kind::Quantity(Resistance),
-        "membrane resistance",
-    ),
+    key("neuron.tau_m", Kind::Quantity(Time), "membrane time constant"),
+    key("neuron.e_l", Kind::Quantity(Voltage), "leak (resting) potential"),
+    key("neuron.v_reset", Kind::Quantity(Voltage), "potential after a spike"),
+    key("neuron.v_th", Kind::OptionalQuantity(Voltage), "spike threshold; \"none\" for a free membrane"),
+    key("neuron.r_m", Kind::Quantity(Resistance), "membrane resistance"),
     key(
         "neuron.t_ref",
         Kind::Quantity(Time),
         "refractory period (V held at v_reset for round(t_ref/dt) grid points); 0 = none",
     ),
-    key(
-        "neuron.v_init",
-        Kind::OptionalQuantity(Voltage),
-        "potential at t = 0; default: e_l",
-    ),
+    key("neuron.v_init", Kind::OptionalQuantity(Voltage), "potential at t = 0; default: e_l"),
     key(
         "input.kind",
         Kind::Choice(&["constant", "sine", "step"]),
         "deterministic current: \"constant\", \"sine\" or \"step\"",
     ),
-    key(
-        "input.i_mean",
-        Kind::Quantity(Current),
-        "mean (baseline) current",
-    ),
-    key(
-        "input.amplitude",
-        Kind::OptionalQuantity(Current),
-        "sine or step amplitude; default: i_mean",
-    ),
-    key(
-        "input.frequency",
-        Kind::Quantity(Frequency),
-        "sine frequency",
-    ),
+    key("input.i_mean", Kind::Quantity(Current), "mean (baseline) current"),
+    key("input.amplitude", Kind::OptionalQuantity(Current), "sine or step amplitude; default: i_mean"),
+    key("input.frequency", Kind::Quantity(Frequency), "sine frequency"),
     key("input.phase", Kind::Quantity(Angle), "sine phase at t = 0"),
     key("input.start", Kind::Quantity(Time), "step onset"),
-    key(
-        "input.stop",
-        Kind::OptionalQuantity(Time),
-        "step end; default: t_max",
-    ),
+    key("input.stop", Kind::OptionalQuantity(Time), "step end; default: t_max"),
     key(
         "input.noise",
         Kind::Choice(&["none", "tutorial", "white", "ou"]),
         "per-neuron noise: \"none\", \"tutorial\" (I_mean (1 + f sqrt(t_max/dt) U(-1,1))), \"white\" or \"ou\"",
     ),
-    key(
-        "input.noise_factor",
-        Kind::Quantity(Dimensionless),
-        "tutorial noise factor f",
-    ),
+    key("input.noise_factor", Kind::Quantity(Dimensionless), "tutorial noise factor f"),
     key(
         "input.sigma_v",
         Kind::Quantity(Voltage),
         "white/ou noise: stationary std of the free membrane (white-noise limit)",
     ),
-    key(
-        "input.tau_noise",
-        Kind::Quantity(Time),
-        "ou noise: correlation time of the noise current",
-    ),
-    key(
-        "record.traces",
-        Kind::Count,
-        "number of neurons whose V is traced (the first ones); default: min(n, 50)",
-    ),
+    key("input.tau_noise", Kind::Quantity(Time), "ou noise: correlation time of the noise current"),
+    key("record.traces", Kind::Count, "number of neurons whose V is traced (the first ones); default: min(n, 50)"),
     key("record.every", Kind::Count, "trace every `every`-th step"),
-    key(
-        "record.hist_times",
-        Kind::Times,
-        "times of the V histograms across the ensemble; default: [t_max/10, t_max]",
-    ),
+    key("record.hist_times", Kind::Times, "times of the V histograms across the ensemble; default: [t_max/10, t_max]"),
     key("record.hist_bins", Kind::Count, "number of histogram bins"),
 ];
 
@@ -468,18 +379,13 @@ impl Config {
     /// [`Error::UnknownKey`] with a suggestion, or [`Error::Param`] naming the key, the value
     /// and what it should be.
     pub fn set(&mut self, name: &str, value: &Value) -> Result<(), Error> {
-        let key = KEYS
-            .iter()
-            .find(|k| k.name == name)
-            .ok_or_else(|| unknown_key(name))?;
+        let key = KEYS.iter().find(|k| k.name == name).ok_or_else(|| unknown_key(name))?;
         let bad = |expected: String| Error::from(ParamError::new(name, value.show(), expected));
         let parsed = match key.kind {
             Kind::Quantity(dim) => Parsed::Number(quantity(value, dim).map_err(bad)?),
             Kind::OptionalQuantity(dim) => match value {
                 Value::Str(s) if s.trim().eq_ignore_ascii_case("none") => Parsed::Optional(None),
-                _ => Parsed::Optional(Some(
-                    quantity(value, dim).map_err(|e| bad(format!("{e} or \"none\"")))?,
-                )),
+                _ => Parsed::Optional(Some(quantity(value, dim).map_err(|e| bad(format!("{e} or \"none\"")))?)),
             },
             Kind::Count => Parsed::Count(count(value).map_err(bad)?),
             Kind::Choice(names) => match value {
@@ -489,11 +395,7 @@ impl Config {
                 _ => {
                     return Err(bad(format!(
                         "one of {}",
-                        names
-                            .iter()
-                            .map(|n| format!("\"{n}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
                     )));
                 }
             },
@@ -516,23 +418,14 @@ impl Config {
     }
 
     fn assign(&mut self, name: &str, parsed: Parsed) {
-        let (s, p, i, r) = (
-            &mut self.simulation,
-            &mut self.neuron,
-            &mut self.input,
-            &mut self.record,
-        );
+        let (s, p, i, r) = (&mut self.simulation, &mut self.neuron, &mut self.input, &mut self.record);
         match (name, parsed) {
             ("simulation.t_max", Parsed::Number(x)) => s.t_max = x,
             ("simulation.dt", Parsed::Number(x)) => s.dt = x,
             ("simulation.n", Parsed::Count(c)) => s.n = c,
             ("simulation.seed", Parsed::Count(c)) => s.seed = c,
             ("simulation.method", Parsed::Name(m)) => {
-                s.method = if m == "exact" {
-                    Method::Exact
-                } else {
-                    Method::Euler
-                }
+                s.method = if m == "exact" { Method::Exact } else { Method::Euler }
             }
             ("neuron.tau_m", Parsed::Number(x)) => p.tau_m = x,
             ("neuron.e_l", Parsed::Number(x)) => p.e_l = x,
@@ -586,9 +479,8 @@ impl Config {
     /// assert!(lifsim::Config::from_toml_str("[neuron]\ntau = 1\n").is_err());
     /// ```
     pub fn from_toml_str(text: &str) -> Result<Config, Error> {
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| Error::Malformed(e.to_string().trim().to_string()))?;
+        let table: toml::Table =
+            text.parse().map_err(|e: toml::de::Error| Error::Malformed(e.to_string().trim().to_string()))?;
         let mut config = Config::default();
         for (section, body) in &table {
             let Some(body) = body.as_table() else {
@@ -596,8 +488,8 @@ impl Config {
             };
             for (name, value) in body {
                 let key = format!("{section}.{name}");
-                let value = Value::from_toml(value)
-                    .map_err(|expected| ParamError::new(&key, value.to_string(), expected))?;
+                let value =
+                    Value::from_toml(value).map_err(|expected| ParamError::new(&key, value.to_string(), expected))?;
                 config.set(&key, &value)?;
             }
         }
@@ -668,14 +560,7 @@ impl Config {
             "record.every" => r.every.to_string(),
             "record.hist_times" => {
                 let times = r.hist_times.as_ref()?;
-                format!(
-                    "[{}]",
-                    times
-                        .iter()
-                        .map(|&t| quoted(t, Time))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!("[{}]", times.iter().map(|&t| quoted(t, Time)).collect::<Vec<_>>().join(", "))
             }
             "record.hist_bins" => r.hist_bins.to_string(),
             other => unreachable!("key table and show() disagree on {other}"),
@@ -690,9 +575,7 @@ impl Config {
         c.input.amplitude.get_or_insert(c.input.i_mean);
         c.input.stop.get_or_insert(c.simulation.t_max);
         c.record.traces.get_or_insert(c.simulation.n.min(50));
-        c.record
-            .hist_times
-            .get_or_insert_with(|| vec![c.simulation.t_max / 10.0, c.simulation.t_max]);
+        c.record.hist_times.get_or_insert_with(|| vec![c.simulation.t_max / 10.0, c.simulation.t_max]);
         c
     }
 
@@ -707,18 +590,11 @@ impl Config {
         finite("simulation.t_max", s.t_max, Time)?;
         finite("simulation.dt", s.dt, Time)?;
         if s.t_max <= 0.0 {
-            return Err(ParamError::new(
-                "simulation.t_max",
-                time(s.t_max),
-                "a positive time, e.g. \"150 ms\"",
-            )
-            .into());
+            return Err(ParamError::new("simulation.t_max", time(s.t_max), "a positive time, e.g. \"150 ms\"").into());
         }
         if s.dt <= 0.0 || s.dt > s.t_max {
-            let expected = format!(
-                "a positive time no larger than simulation.t_max = {}, e.g. \"0.1 ms\"",
-                time(s.t_max)
-            );
+            let expected =
+                format!("a positive time no larger than simulation.t_max = {}, e.g. \"0.1 ms\"", time(s.t_max));
             return Err(ParamError::new("simulation.dt", time(s.dt), expected).into());
         }
         let steps = (s.t_max / s.dt).round();
@@ -727,12 +603,9 @@ impl Config {
             return Err(ParamError::new("simulation.dt", time(s.dt), expected).into());
         }
         if s.n == 0 || s.n > u64::from(u32::MAX) {
-            return Err(ParamError::new(
-                "simulation.n",
-                s.n.to_string(),
-                format!("an integer from 1 to {}", u32::MAX),
-            )
-            .into());
+            return Err(
+                ParamError::new("simulation.n", s.n.to_string(), format!("an integer from 1 to {}", u32::MAX)).into()
+            );
         }
         let neuron = LifParams {
             tau_m: c.neuron.tau_m,
@@ -754,12 +627,10 @@ impl Config {
         let drive = self.build_drive(&c)?;
         let noise = match i.noise {
             NoiseKind::None => Noise::None,
-            NoiseKind::Tutorial => Noise::Tutorial {
-                factor: non_negative("input.noise_factor", i.noise_factor, Dimensionless)?,
-            },
-            NoiseKind::White => Noise::White {
-                sigma_v: non_negative("input.sigma_v", i.sigma_v, Voltage)?,
-            },
+            NoiseKind::Tutorial => {
+                Noise::Tutorial { factor: non_negative("input.noise_factor", i.noise_factor, Dimensionless)? }
+            }
+            NoiseKind::White => Noise::White { sigma_v: non_negative("input.sigma_v", i.sigma_v, Voltage)? },
             NoiseKind::Ou => {
                 let sigma_v = non_negative("input.sigma_v", i.sigma_v, Voltage)?;
                 finite("input.tau_noise", i.tau_noise, Time)?;
@@ -773,14 +644,9 @@ impl Config {
                             String::new()
                         }
                     );
-                    return Err(
-                        ParamError::new("input.tau_noise", time(i.tau_noise), expected).into(),
-                    );
+                    return Err(ParamError::new("input.tau_noise", time(i.tau_noise), expected).into());
                 }
-                Noise::Ou {
-                    sigma_v,
-                    tau_noise: i.tau_noise,
-                }
+                Noise::Ou { sigma_v, tau_noise: i.tau_noise }
             }
         };
         let steps = steps as usize;
@@ -808,12 +674,7 @@ impl Config {
                 finite("input.amplitude", amplitude, Current)?;
                 finite("input.phase", i.phase, Angle)?;
                 let frequency = non_negative("input.frequency", i.frequency, Frequency)?;
-                Drive::Sine {
-                    i_mean: i.i_mean,
-                    amplitude,
-                    frequency,
-                    phase: i.phase,
-                }
+                Drive::Sine { i_mean: i.i_mean, amplitude, frequency, phase: i.phase }
             }
             DriveKind::Step => {
                 finite("input.amplitude", amplitude, Current)?;
@@ -821,61 +682,27 @@ impl Config {
                 let stop = i.stop.unwrap_or(c.simulation.t_max);
                 finite("input.stop", stop, Time)?;
                 if stop <= start {
-                    let expected = format!(
-                        "a time after input.start = {}",
-                        format_quantity(start, Time)
-                    );
-                    return Err(ParamError::new(
-                        "input.stop",
-                        format_quantity(stop, Time),
-                        expected,
-                    )
-                    .into());
+                    let expected = format!("a time after input.start = {}", format_quantity(start, Time));
+                    return Err(ParamError::new("input.stop", format_quantity(stop, Time), expected).into());
                 }
-                Drive::Step {
-                    i_mean: i.i_mean,
-                    amplitude,
-                    start,
-                    stop,
-                }
+                Drive::Step { i_mean: i.i_mean, amplitude, start, stop }
             }
         })
     }
 }
 
-fn build_record(
-    r: &RecordSection,
-    n: u64,
-    t_max: f64,
-    dt: f64,
-    steps: usize,
-) -> Result<RecordSpec, Error> {
+fn build_record(r: &RecordSection, n: u64, t_max: f64, dt: f64, steps: usize) -> Result<RecordSpec, Error> {
     let traces = r.traces.unwrap_or(n.min(50));
     if traces > n {
-        return Err(ParamError::new(
-            "record.traces",
-            traces.to_string(),
-            format!("at most simulation.n = {n}"),
-        )
-        .into());
+        return Err(ParamError::new("record.traces", traces.to_string(), format!("at most simulation.n = {n}")).into());
     }
     if r.every == 0 {
-        return Err(
-            ParamError::new("record.every", "0", "an integer >= 1 (1 = every step)").into(),
-        );
+        return Err(ParamError::new("record.every", "0", "an integer >= 1 (1 = every step)").into());
     }
     if r.hist_bins == 0 || r.hist_bins > 100_000 {
-        return Err(ParamError::new(
-            "record.hist_bins",
-            r.hist_bins.to_string(),
-            "an integer from 1 to 100000",
-        )
-        .into());
+        return Err(ParamError::new("record.hist_bins", r.hist_bins.to_string(), "an integer from 1 to 100000").into());
     }
-    let times = r
-        .hist_times
-        .clone()
-        .unwrap_or_else(|| vec![t_max / 10.0, t_max]);
+    let times = r.hist_times.clone().unwrap_or_else(|| vec![t_max / 10.0, t_max]);
     let mut hist_steps = Vec::with_capacity(times.len());
     for &t in &times {
         if !(0.0..=t_max).contains(&t) {
@@ -883,22 +710,14 @@ fn build_record(
             return Err(ParamError::new(
                 "record.hist_times",
                 value,
-                format!(
-                    "times from 0 to simulation.t_max = {}",
-                    format_quantity(t_max, Time)
-                ),
+                format!("times from 0 to simulation.t_max = {}", format_quantity(t_max, Time)),
             )
             .into());
         }
         // Times snap to the grid; t_max itself maps to the last grid point.
         hist_steps.push(((t / dt).round() as usize).min(steps - 1));
     }
-    Ok(RecordSpec {
-        traces: traces as usize,
-        every: r.every as usize,
-        hist_steps,
-        hist_bins: r.hist_bins as usize,
-    })
+    Ok(RecordSpec { traces: traces as usize, every: r.every as usize, hist_steps, hist_bins: r.hist_bins as usize })
 }
 
 fn non_negative(key: &str, value: f64, dim: Dimension) -> Result<f64, ParamError> {
@@ -919,30 +738,21 @@ fn quantity(value: &Value, dim: Dimension) -> Result<f64, String> {
         Value::Float(x) => *x,
         Value::Int(i) => *i as f64,
         Value::Str(text) => parse_quantity(text, dim).map_err(|e| match e {
-            UnitError::WrongDimension(found) => format!(
-                "{} such as {} (this unit is {})",
-                dim.describe(),
-                dim.example(),
-                found.describe()
-            ),
+            UnitError::WrongDimension(found) => {
+                format!("{} such as {} (this unit is {})", dim.describe(), dim.example(), found.describe())
+            }
             other => format!("{} such as {} ({other})", dim.describe(), dim.example()),
         })?,
         _ => return Err(expected()),
     };
-    if x.is_finite() {
-        Ok(x)
-    } else {
-        Err(format!("a finite number: {}", expected()))
-    }
+    if x.is_finite() { Ok(x) } else { Err(format!("a finite number: {}", expected())) }
 }
 
 fn count(value: &Value) -> Result<u64, String> {
     let expected = "a whole number >= 0".to_string();
     match value {
         Value::Int(i) if *i >= 0 => Ok(*i as u64),
-        Value::Float(x) if x.is_finite() && *x >= 0.0 && x.fract() == 0.0 && *x < 1.8e19 => {
-            Ok(*x as u64)
-        }
+        Value::Float(x) if x.is_finite() && *x >= 0.0 && x.fract() == 0.0 && *x < 1.8e19 => Ok(*x as u64),
         Value::Str(s) => s.trim().parse::<u64>().map_err(|_| expected),
         _ => Err(expected),
     }
@@ -957,20 +767,14 @@ fn unknown_key(name: &str) -> Error {
         .filter(|(score, _)| *score > 0.8)
         .map(|(_, best)| format!("; did you mean `{best}`?"))
         .unwrap_or_default();
-    let in_section: Vec<&str> = KEYS
-        .iter()
-        .filter(|k| k.name.starts_with(&format!("{section}.")))
-        .map(|k| k.name)
-        .collect();
+    let in_section: Vec<&str> =
+        KEYS.iter().filter(|k| k.name.starts_with(&format!("{section}."))).map(|k| k.name).collect();
     let valid = if in_section.is_empty() {
         "; valid sections: simulation, neuron, input, record".to_string()
     } else {
         format!("; valid keys: {}", in_section.join(", "))
     };
-    Error::UnknownKey {
-        key: name.to_string(),
-        hint: format!("{best}{valid}"),
-    }
+    Error::UnknownKey { key: name.to_string(), hint: format!("{best}{valid}") }
 }
 
 #[cfg(test)]
@@ -996,14 +800,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_get_a_suggestion() {
-        let err = Config::default()
-            .set("neuron.tau", &Value::Float(1.0))
-            .unwrap_err()
-            .to_string();
+        let err = Config::default().set("neuron.tau", &Value::Float(1.0)).unwrap_err().to_string();
         assert!(err.contains("did you mean `neuron.tau_m`"), "{err}");
-        let err = Config::from_toml_str("[nueron]\ntau_m = 1\n")
-            .unwrap_err()
-            .to_string();
+        let err = Config::from_toml_str("[nueron]\ntau_m = 1\n").unwrap_err().to_string();
         assert!(err.contains("nueron"), "{err}");
     }
 
@@ -1012,9 +811,6 @@ mod tests {
         assert_eq!(Value::parse_cli("1000"), Value::Int(1000));
         assert_eq!(Value::parse_cli("20 ms"), Value::Str("20 ms".into()));
         assert_eq!(Value::parse_cli("\"20 ms\""), Value::Str("20 ms".into()));
-        assert_eq!(
-            Value::parse_cli("[1, 2]"),
-            Value::List(vec![Value::Int(1), Value::Int(2)])
-        );
+        assert_eq!(Value::parse_cli("[1, 2]"), Value::List(vec![Value::Int(1), Value::Int(2)]));
     }
 }

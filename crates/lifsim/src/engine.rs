@@ -55,10 +55,7 @@ pub fn run(sim: &Simulation) -> Result<Recording, Error> {
 ///
 /// # Errors
 /// [`Error::Cancelled`] when `control` breaks.
-pub fn run_with(
-    sim: &Simulation,
-    control: impl FnMut(Progress) -> ControlFlow<()>,
-) -> Result<Recording, Error> {
+pub fn run_with(sim: &Simulation, control: impl FnMut(Progress) -> ControlFlow<()>) -> Result<Recording, Error> {
     let constants = StepConstants::new(sim);
     let seed = sim.seed;
     match sim.input.noise {
@@ -71,9 +68,9 @@ pub fn run_with(
             scale: constants.noise_scale,
             blocks: BlockBuffer::new(seed, first),
         }),
-        Noise::Ou { .. } => run_generic(sim, constants, control, |first, len| {
-            OuNoise::new(seed, first, len, &constants)
-        }),
+        Noise::Ou { .. } => {
+            run_generic(sim, constants, control, |first, len| OuNoise::new(seed, first, len, &constants))
+        }
     }
 }
 
@@ -101,35 +98,19 @@ struct BlockBuffer {
 
 impl BlockBuffer {
     fn new(seed: u64, first_neuron: u64) -> Self {
-        Self {
-            seed,
-            first_neuron,
-            loaded: None,
-            lanes: Default::default(),
-        }
+        Self { seed, first_neuron, loaded: None, lanes: Default::default() }
     }
 
     /// The chunk's `len` numbers for `sample`, transformed from Philox words by `transform`.
     #[inline]
-    fn lane(
-        &mut self,
-        sample: u64,
-        len: usize,
-        stream: Stream,
-        transform: impl Fn([u32; 4]) -> [f64; 4],
-    ) -> &[f64] {
+    fn lane(&mut self, sample: u64, len: usize, stream: Stream, transform: impl Fn([u32; 4]) -> [f64; 4]) -> &[f64] {
         let block = (sample / 4) as u32;
         if self.loaded != Some(block) {
             for lane in &mut self.lanes {
                 lane.resize(len, 0.0);
             }
             for j in 0..len {
-                let values = transform(rng::block(
-                    self.seed,
-                    stream,
-                    self.first_neuron + j as u64,
-                    block,
-                ));
+                let values = transform(rng::block(self.seed, stream, self.first_neuron + j as u64, block));
                 for (lane, value) in self.lanes.iter_mut().zip(values) {
                     lane[j] = value;
                 }
@@ -149,9 +130,7 @@ struct UniformNoise {
 impl NoiseSource for UniformNoise {
     #[inline]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self.blocks.lane(sample, v.len(), Stream::InputNoise, |w| {
-            w.map(rng::uniform_symmetric)
-        });
+        let xi = self.blocks.lane(sample, v.len(), Stream::InputNoise, |w| w.map(rng::uniform_symmetric));
         for (v, xi) in v.iter_mut().zip(xi) {
             *v += self.scale * xi;
         }
@@ -167,9 +146,7 @@ struct GaussianNoise {
 impl NoiseSource for GaussianNoise {
     #[inline]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self
-            .blocks
-            .lane(sample, v.len(), Stream::InputNoise, rng::normals);
+        let xi = self.blocks.lane(sample, v.len(), Stream::InputNoise, rng::normals);
         for (v, xi) in v.iter_mut().zip(xi) {
             *v += self.scale * xi;
         }
@@ -188,26 +165,16 @@ struct OuNoise {
 impl OuNoise {
     fn new(seed: u64, first: u64, len: usize, c: &StepConstants) -> Self {
         let x = (0..len as u64)
-            .map(|j| {
-                c.ou_stationary_sd * rng::normal_sample(seed, Stream::InitialState, first + j, 0)
-            })
+            .map(|j| c.ou_stationary_sd * rng::normal_sample(seed, Stream::InitialState, first + j, 0))
             .collect();
-        Self {
-            gain: c.gain,
-            decay: c.ou_decay,
-            scale: c.ou_scale,
-            x,
-            blocks: BlockBuffer::new(seed, first),
-        }
+        Self { gain: c.gain, decay: c.ou_decay, scale: c.ou_scale, x, blocks: BlockBuffer::new(seed, first) }
     }
 }
 
 impl NoiseSource for OuNoise {
     #[inline]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self
-            .blocks
-            .lane(sample, v.len(), Stream::InputNoise, rng::normals);
+        let xi = self.blocks.lane(sample, v.len(), Stream::InputNoise, rng::normals);
         for ((v, x), xi) in v.iter_mut().zip(&mut self.x).zip(xi) {
             *v += self.gain * *x;
             *x = self.decay * *x + self.scale * xi;
@@ -338,12 +305,7 @@ fn run_generic<N: NoiseSource>(
         v_mean: Vec::with_capacity(sim.steps),
         v_var: Vec::with_capacity(sim.steps),
         activity: Vec::with_capacity(sim.steps),
-        traces: Traces {
-            neurons: spec.traces,
-            every: spec.every,
-            samples,
-            values: vec![0.0; spec.traces * samples],
-        },
+        traces: Traces { neurons: spec.traces, every: spec.every, samples, values: vec![0.0; spec.traces * samples] },
         spikes: Spikes::default(),
         spike_count: Vec::new(),
         histograms: Vec::new(),
@@ -352,33 +314,20 @@ fn run_generic<N: NoiseSource>(
     let mut start = 0;
     while start < sim.steps {
         let end = (start + WINDOW).min(sim.steps);
-        chunks
-            .par_iter_mut()
-            .for_each(|chunk| chunk.run_window(start, end, &shared));
+        chunks.par_iter_mut().for_each(|chunk| chunk.run_window(start, end, &shared));
         merge_window(&mut rec, &chunks, start, end, &mut window_spikes);
         start = end;
-        if control(Progress {
-            steps_done: end,
-            steps_total: sim.steps,
-        })
-        .is_break()
-        {
+        if control(Progress { steps_done: end, steps_total: sim.steps }).is_break() {
             return Err(Error::Cancelled);
         }
     }
-    rec.spike_count = chunks
-        .iter()
-        .flat_map(|c| c.spike_count.iter().copied())
-        .collect();
+    rec.spike_count = chunks.iter().flat_map(|c| c.spike_count.iter().copied()).collect();
     rec.histograms = spec
         .hist_steps
         .iter()
         .enumerate()
         .map(|(h, &step)| {
-            let values = chunks
-                .iter()
-                .flat_map(|c| c.snapshots[h].iter().copied())
-                .collect();
+            let values = chunks.iter().flat_map(|c| c.snapshots[h].iter().copied()).collect();
             Histogram::new(sim.time(step), step, values, spec.hist_bins)
         })
         .collect();
@@ -402,11 +351,7 @@ fn merge_window<N>(
             spikes += u64::from(chunk.log.spikes_per_step[i]);
         }
         rec.v_mean.push(total.mean);
-        rec.v_var.push(if rec.n > 1 {
-            total.m2 / (n - 1.0)
-        } else {
-            f64::NAN
-        });
+        rec.v_var.push(if rec.n > 1 { total.m2 / (n - 1.0) } else { f64::NAN });
         rec.activity.push(spikes as f64 / n);
     }
     window_spikes.clear();
@@ -414,12 +359,8 @@ fn merge_window<N>(
         window_spikes.extend_from_slice(&chunk.log.spikes);
     }
     window_spikes.sort_unstable();
-    rec.spikes
-        .step
-        .extend(window_spikes.iter().map(|&(step, _)| step));
-    rec.spikes
-        .neuron
-        .extend(window_spikes.iter().map(|&(_, neuron)| neuron));
+    rec.spikes.step.extend(window_spikes.iter().map(|&(step, _)| step));
+    rec.spikes.neuron.extend(window_spikes.iter().map(|&(_, neuron)| neuron));
 
     let traces = &mut rec.traces;
     if traces.neurons > 0 {

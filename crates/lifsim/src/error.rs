@@ -27,26 +27,14 @@ pub struct ParamError {
 
 impl ParamError {
     /// Builds an error for `key` holding `value` when `expected` was wanted.
-    pub fn new(
-        key: impl Into<String>,
-        value: impl Into<String>,
-        expected: impl Into<String>,
-    ) -> Self {
-        Self {
-            key: key.into(),
-            value: value.into(),
-            expected: expected.into(),
-        }
+    pub fn new(key: impl Into<String>, value: impl Into<String>, expected: impl Into<String>) -> Self {
+        Self { key: key.into(), value: value.into(), expected: expected.into() }
     }
 }
 
 impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} = {} is invalid: expected {}",
-            self.key, self.value, self.expected
-        )
+        write!(f, "{} = {} is invalid: expected {}", self.key, self.value, self.expected)
     }
 }
 

@@ -48,24 +48,11 @@ impl Drive {
     pub fn current(&self, t: f64) -> f64 {
         match *self {
             Drive::Constant { i_mean } => i_mean,
-            Drive::Sine {
-                i_mean,
-                amplitude,
-                frequency,
-                phase,
-            } => i_mean + amplitude * (2.0 * PI * frequency * t + phase).sin(),
-            Drive::Step {
-                i_mean,
-                amplitude,
-                start,
-                stop,
-            } => {
-                i_mean
-                    + if (start..stop).contains(&t) {
-                        amplitude
-                    } else {
-                        0.0
-                    }
+            Drive::Sine { i_mean, amplitude, frequency, phase } => {
+                i_mean + amplitude * (2.0 * PI * frequency * t + phase).sin()
+            }
+            Drive::Step { i_mean, amplitude, start, stop } => {
+                i_mean + if (start..stop).contains(&t) { amplitude } else { 0.0 }
             }
         }
     }
@@ -73,9 +60,7 @@ impl Drive {
     /// The baseline `i_mean` (A).
     pub fn i_mean(&self) -> f64 {
         match *self {
-            Drive::Constant { i_mean }
-            | Drive::Sine { i_mean, .. }
-            | Drive::Step { i_mean, .. } => i_mean,
+            Drive::Constant { i_mean } | Drive::Sine { i_mean, .. } | Drive::Step { i_mean, .. } => i_mean,
         }
     }
 
@@ -83,12 +68,8 @@ impl Drive {
     pub fn max_current(&self) -> f64 {
         match *self {
             Drive::Constant { i_mean } => i_mean,
-            Drive::Sine {
-                i_mean, amplitude, ..
-            } => i_mean + amplitude.abs(),
-            Drive::Step {
-                i_mean, amplitude, ..
-            } => i_mean + amplitude.max(0.0),
+            Drive::Sine { i_mean, amplitude, .. } => i_mean + amplitude.abs(),
+            Drive::Step { i_mean, amplitude, .. } => i_mean + amplitude.max(0.0),
         }
     }
 }

@@ -70,22 +70,12 @@ impl StepConstants {
                 (decay, -(-dt / tau_m).exp_m1())
             }
         };
-        let mut constants = Self {
-            decay,
-            gain,
-            noise_scale: 0.0,
-            ou_decay: 0.0,
-            ou_scale: 0.0,
-            ou_stationary_sd: 0.0,
-        };
+        let mut constants = Self { decay, gain, noise_scale: 0.0, ou_decay: 0.0, ou_scale: 0.0, ou_stationary_sd: 0.0 };
         match sim.input.noise {
             Noise::None => {}
             Noise::Tutorial { factor } => {
-                constants.noise_scale = gain
-                    * sim.neuron.r_m
-                    * sim.input.drive.i_mean()
-                    * factor
-                    * (sim.t_max / dt).sqrt();
+                constants.noise_scale =
+                    gain * sim.neuron.r_m * sim.input.drive.i_mean() * factor * (sim.t_max / dt).sqrt();
             }
             Noise::White { sigma_v } => {
                 constants.noise_scale = match sim.method {
@@ -97,10 +87,7 @@ impl StepConstants {
                 let x_sd = sigma_v * (tau_m / tau_noise).sqrt();
                 (constants.ou_decay, constants.ou_scale) = match sim.method {
                     Method::Euler => (1.0 - dt / tau_noise, x_sd * (2.0 * dt / tau_noise).sqrt()),
-                    Method::Exact => (
-                        (-dt / tau_noise).exp(),
-                        x_sd * (-(-2.0 * dt / tau_noise).exp_m1()).sqrt(),
-                    ),
+                    Method::Exact => ((-dt / tau_noise).exp(), x_sd * (-(-2.0 * dt / tau_noise).exp_m1()).sqrt()),
                 };
                 constants.ou_stationary_sd =
                     constants.ou_scale / (1.0 - constants.ou_decay * constants.ou_decay).sqrt();
@@ -115,9 +102,6 @@ impl StepConstants {
 pub fn drive_per_step(sim: &Simulation, gain: f64) -> Vec<f64> {
     let p = &sim.neuron;
     std::iter::once(0.0)
-        .chain(
-            (1..sim.steps)
-                .map(|k| gain * (p.e_l + p.r_m * sim.input.drive.current((k - 1) as f64 * sim.dt))),
-        )
+        .chain((1..sim.steps).map(|k| gain * (p.e_l + p.r_m * sim.input.drive.current((k - 1) as f64 * sim.dt))))
         .collect()
 }

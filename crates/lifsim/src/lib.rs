@@ -27,6 +27,7 @@ pub mod params;
 pub mod record;
 pub mod rng;
 pub mod simulation;
+pub mod summary;
 pub mod theory;
 pub mod units;
 

@@ -67,26 +67,14 @@ impl LifParams {
         finite("neuron.t_ref", self.t_ref, Dimension::Time)?;
         finite("neuron.v_init", self.v_init, Dimension::Voltage)?;
         if self.tau_m <= 0.0 {
-            return Err(ParamError::new(
-                "neuron.tau_m",
-                time(self.tau_m),
-                "a positive time, e.g. \"20 ms\"",
-            ));
+            return Err(ParamError::new("neuron.tau_m", time(self.tau_m), "a positive time, e.g. \"20 ms\""));
         }
         if self.r_m <= 0.0 {
             let value = format_quantity(self.r_m, Dimension::Resistance);
-            return Err(ParamError::new(
-                "neuron.r_m",
-                value,
-                "a positive resistance, e.g. \"100 Mohm\"",
-            ));
+            return Err(ParamError::new("neuron.r_m", value, "a positive resistance, e.g. \"100 Mohm\""));
         }
         if self.t_ref < 0.0 {
-            return Err(ParamError::new(
-                "neuron.t_ref",
-                time(self.t_ref),
-                "a time >= 0 (0 = no refractory period)",
-            ));
+            return Err(ParamError::new("neuron.t_ref", time(self.t_ref), "a time >= 0 (0 = no refractory period)"));
         }
         if let Some(v_th) = self.v_th {
             finite("neuron.v_th", v_th, Dimension::Voltage)?;
@@ -122,11 +110,7 @@ pub(crate) fn finite(key: &str, value: f64, dim: Dimension) -> Result<(), ParamE
         Err(ParamError::new(
             key,
             value.to_string(),
-            format!(
-                "a finite number ({}, e.g. {})",
-                dim.describe(),
-                dim.example()
-            ),
+            format!("a finite number ({}, e.g. {})", dim.describe(), dim.example()),
         ))
     }
 }
@@ -139,73 +123,24 @@ mod tests {
     fn defaults_are_valid_and_bad_values_name_their_key() {
         assert_eq!(LifParams::default().validate(), Ok(()));
         let cases: [(LifParams, &str); 6] = [
-            (
-                LifParams {
-                    tau_m: 0.0,
-                    ..Default::default()
-                },
-                "neuron.tau_m",
-            ),
-            (
-                LifParams {
-                    tau_m: f64::NAN,
-                    ..Default::default()
-                },
-                "neuron.tau_m",
-            ),
-            (
-                LifParams {
-                    r_m: -1.0,
-                    ..Default::default()
-                },
-                "neuron.r_m",
-            ),
-            (
-                LifParams {
-                    t_ref: -1e-3,
-                    ..Default::default()
-                },
-                "neuron.t_ref",
-            ),
-            (
-                LifParams {
-                    v_th: Some(-70e-3),
-                    ..Default::default()
-                },
-                "neuron.v_th",
-            ),
-            (
-                LifParams {
-                    v_init: f64::INFINITY,
-                    ..Default::default()
-                },
-                "neuron.v_init",
-            ),
+            (LifParams { tau_m: 0.0, ..Default::default() }, "neuron.tau_m"),
+            (LifParams { tau_m: f64::NAN, ..Default::default() }, "neuron.tau_m"),
+            (LifParams { r_m: -1.0, ..Default::default() }, "neuron.r_m"),
+            (LifParams { t_ref: -1e-3, ..Default::default() }, "neuron.t_ref"),
+            (LifParams { v_th: Some(-70e-3), ..Default::default() }, "neuron.v_th"),
+            (LifParams { v_init: f64::INFINITY, ..Default::default() }, "neuron.v_init"),
         ];
         for (params, key) in cases {
             assert_eq!(params.validate().unwrap_err().key, key);
         }
-        assert_eq!(
-            LifParams {
-                v_th: None,
-                ..Default::default()
-            }
-            .validate(),
-            Ok(())
-        );
+        assert_eq!(LifParams { v_th: None, ..Default::default() }.validate(), Ok(()));
     }
 
     #[test]
     fn refractory_steps_round_not_truncate() {
-        let p = LifParams {
-            t_ref: 2e-3,
-            ..Default::default()
-        };
+        let p = LifParams { t_ref: 2e-3, ..Default::default() };
         assert_eq!(p.refractory_steps(1e-4), 20);
-        let p = LifParams {
-            t_ref: 0.7e-3,
-            ..Default::default()
-        };
+        let p = LifParams { t_ref: 0.7e-3, ..Default::default() };
         assert_eq!(p.refractory_steps(0.1e-3), 7);
     }
 }

@@ -74,27 +74,15 @@ impl Histogram {
     pub fn new(time: f64, step: usize, values: Vec<f64>, bins: usize) -> Self {
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let (lo, hi) = if hi > lo {
-            (lo, hi)
-        } else {
-            (lo - 0.5e-3, lo + 0.5e-3)
-        };
+        let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5e-3, lo + 0.5e-3) };
         let width = (hi - lo) / bins as f64;
-        let edges: Vec<f64> = (0..=bins)
-            .map(|b| if b == bins { hi } else { lo + b as f64 * width })
-            .collect();
+        let edges: Vec<f64> = (0..=bins).map(|b| if b == bins { hi } else { lo + b as f64 * width }).collect();
         let mut counts = vec![0u64; bins];
         for &v in &values {
             let bin = (((v - lo) / width) as usize).min(bins - 1);
             counts[bin] += 1;
         }
-        Self {
-            time,
-            step,
-            edges,
-            counts,
-            values,
-        }
+        Self { time, step, edges, counts, values }
     }
 }
 
@@ -131,11 +119,7 @@ impl Recording {
 
     /// The time of every spike (s).
     pub fn spike_times(&self) -> Vec<f64> {
-        self.spikes
-            .step
-            .iter()
-            .map(|&k| f64::from(k) * self.dt)
-            .collect()
+        self.spikes.step.iter().map(|&k| f64::from(k) * self.dt).collect()
     }
 
     /// The span in which spikes can occur, `(steps - 1) dt` (s): updates happen at steps 1 .. steps-1.

@@ -37,12 +37,7 @@ pub fn philox4x32_10(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
         }
         let p0 = u64::from(PHILOX_M0) * u64::from(c0);
         let p1 = u64::from(PHILOX_M1) * u64::from(c2);
-        (c0, c1, c2, c3) = (
-            ((p1 >> 32) as u32) ^ c1 ^ k0,
-            p1 as u32,
-            ((p0 >> 32) as u32) ^ c3 ^ k1,
-            p0 as u32,
-        );
+        (c0, c1, c2, c3) = (((p1 >> 32) as u32) ^ c1 ^ k0, p1 as u32, ((p0 >> 32) as u32) ^ c3 ^ k1, p0 as u32);
     }
     [c0, c1, c2, c3]
 }
@@ -63,10 +58,7 @@ pub enum Stream {
 /// The four words of Philox block `block` for `neuron` in `stream`.
 #[inline(always)]
 pub fn block(seed: u64, stream: Stream, neuron: u64, block: u32) -> [u32; 4] {
-    philox4x32_10(
-        [block, stream as u32, neuron as u32, (neuron >> 32) as u32],
-        [seed as u32, (seed >> 32) as u32],
-    )
+    philox4x32_10([block, stream as u32, neuron as u32, (neuron >> 32) as u32], [seed as u32, (seed >> 32) as u32])
 }
 
 /// A uniform number in the open interval (0, 1) from 32 random bits: `(u + 1/2) / 2^32`.
@@ -126,16 +118,8 @@ mod tests {
     #[test]
     fn matches_random123_known_answers() {
         let vectors: [([u32; 4], [u32; 2], [u32; 4]); 3] = [
-            (
-                [0; 4],
-                [0; 2],
-                [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
-            ),
-            (
-                [u32::MAX; 4],
-                [u32::MAX; 2],
-                [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
-            ),
+            ([0; 4], [0; 2], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]),
+            ([u32::MAX; 4], [u32::MAX; 2], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]),
             (
                 [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
                 [0xa4093822, 0x299f31d0],
@@ -155,19 +139,15 @@ mod tests {
             let s = uniform_symmetric(bits);
             assert!(s > -1.0 && s < 1.0);
         }
-        assert_eq!(
-            uniform_symmetric(u32::MAX / 2) + uniform_symmetric(u32::MAX / 2 + 1),
-            0.0
-        );
+        assert_eq!(uniform_symmetric(u32::MAX / 2) + uniform_symmetric(u32::MAX / 2 + 1), 0.0);
     }
 
     /// Kolmogorov-Smirnov test of 200 000 normals against the standard normal CDF.
     /// The 0.1% critical value of D is 1.949 / sqrt(N).
     #[test]
     fn normals_pass_kolmogorov_smirnov() {
-        let mut xs: Vec<f64> = (0..50_000u32)
-            .flat_map(|i| normals(block(2017, Stream::InputNoise, u64::from(i), 0)))
-            .collect();
+        let mut xs: Vec<f64> =
+            (0..50_000u32).flat_map(|i| normals(block(2017, Stream::InputNoise, u64::from(i), 0))).collect();
         xs.sort_by(f64::total_cmp);
         let n = xs.len() as f64;
         let d = xs
@@ -175,9 +155,7 @@ mod tests {
             .enumerate()
             .map(|(i, &x)| {
                 let cdf = 0.5 * puruspe::erfc(-x / std::f64::consts::SQRT_2);
-                (cdf - i as f64 / n)
-                    .abs()
-                    .max((cdf - (i + 1) as f64 / n).abs())
+                (cdf - i as f64 / n).abs().max((cdf - (i + 1) as f64 / n).abs())
             })
             .fold(0.0, f64::max);
         assert!(d < 1.949 / n.sqrt(), "KS distance {d}");

@@ -65,9 +65,9 @@ impl Simulation {
         if let Some(v_th) = p.v_th {
             let noise_max = match self.input.noise {
                 Noise::None => Some(0.0),
-                Noise::Tutorial { factor } => Some(
-                    self.input.drive.i_mean().abs() * factor.abs() * (self.t_max / self.dt).sqrt(),
-                ),
+                Noise::Tutorial { factor } => {
+                    Some(self.input.drive.i_mean().abs() * factor.abs() * (self.t_max / self.dt).sqrt())
+                }
                 Noise::White { .. } | Noise::Ou { .. } => None,
             };
             if let Some(noise_max) = noise_max {

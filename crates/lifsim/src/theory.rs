@@ -38,16 +38,8 @@ pub fn free_membrane_moments(sim: &Simulation) -> Moments {
         _ => c.noise_scale * c.noise_scale,
     };
     let (a, g) = (c.decay, c.gain);
-    let (mut m, mut pvv, mut pvx, mut pxx) = (
-        sim.neuron.v_init,
-        0.0,
-        0.0,
-        c.ou_stationary_sd * c.ou_stationary_sd,
-    );
-    let mut moments = Moments {
-        mean: vec![m],
-        var: vec![0.0],
-    };
+    let (mut m, mut pvv, mut pvx, mut pxx) = (sim.neuron.v_init, 0.0, 0.0, c.ou_stationary_sd * c.ou_stationary_sd);
+    let mut moments = Moments { mean: vec![m], var: vec![0.0] };
     for &d in &drive[1..] {
         m = a * m + d;
         (pvv, pvx, pxx) = (
@@ -71,10 +63,7 @@ pub fn free_membrane_moments(sim: &Simulation) -> Moments {
 pub fn ar1_moments(a: f64, b: f64, q: f64, v0: f64, k: u32) -> (f64, f64) {
     let fixed = b / (1.0 - a);
     let ak = a.powi(k as i32);
-    (
-        fixed + (v0 - fixed) * ak,
-        q * (1.0 - ak * ak) / (1.0 - a * a),
-    )
+    (fixed + (v0 - fixed) * ak, q * (1.0 - ak * ak) / (1.0 - a * a))
 }
 
 /// Stationary mean and variance of the free membrane in continuous time for constant drive:

@@ -27,18 +27,8 @@ pub enum Dimension {
 }
 
 /// SI prefixes and their powers of ten. `u`, `µ` (micro sign) and `μ` (Greek mu) all mean micro.
-const PREFIXES: [(&str, i32); 10] = [
-    ("p", -12),
-    ("n", -9),
-    ("u", -6),
-    ("µ", -6),
-    ("μ", -6),
-    ("m", -3),
-    ("", 0),
-    ("k", 3),
-    ("M", 6),
-    ("G", 9),
-];
+const PREFIXES: [(&str, i32); 10] =
+    [("p", -12), ("n", -9), ("u", -6), ("µ", -6), ("μ", -6), ("m", -3), ("", 0), ("k", 3), ("M", 6), ("G", 9)];
 
 impl Dimension {
     const ALL: [Dimension; 7] = [
@@ -136,21 +126,14 @@ pub fn parse_quantity(text: &str, dim: Dimension) -> Result<f64, UnitError> {
         .map_or(text.len(), |(i, _)| i);
     let (number, unit) = (text[..split].trim(), text[split..].trim());
     let (mantissa, exponent) = match number.find(['e', 'E']) {
-        Some(i) => (
-            &number[..i],
-            number[i + 1..]
-                .parse::<i32>()
-                .map_err(|_| UnitError::NotANumber)?,
-        ),
+        Some(i) => (&number[..i], number[i + 1..].parse::<i32>().map_err(|_| UnitError::NotANumber)?),
         None => (number, 0),
     };
     if mantissa.is_empty() || mantissa.parse::<f64>().is_err() {
         return Err(UnitError::NotANumber);
     }
     let (power, scale) = unit_power(unit, dim)?;
-    let value: f64 = format!("{mantissa}e{}", exponent + power)
-        .parse()
-        .map_err(|_| UnitError::NotANumber)?;
+    let value: f64 = format!("{mantissa}e{}", exponent + power).parse().map_err(|_| UnitError::NotANumber)?;
     Ok(value * scale)
 }
 
@@ -160,17 +143,10 @@ fn unit_power(unit: &str, dim: Dimension) -> Result<(i32, f64), UnitError> {
         return Ok((0, 1.0));
     }
     if let Some(power) = prefix_power(unit, dim) {
-        let scale = if dim == Dimension::Angle && unit.ends_with("deg") {
-            std::f64::consts::PI / 180.0
-        } else {
-            1.0
-        };
+        let scale = if dim == Dimension::Angle && unit.ends_with("deg") { std::f64::consts::PI / 180.0 } else { 1.0 };
         return Ok((power, scale));
     }
-    match Dimension::ALL
-        .into_iter()
-        .find(|&other| prefix_power(unit, other).is_some())
-    {
+    match Dimension::ALL.into_iter().find(|&other| prefix_power(unit, other).is_some()) {
         Some(other) => Err(UnitError::WrongDimension(other)),
         None => Err(UnitError::UnknownUnit(unit.to_string())),
     }
@@ -179,10 +155,7 @@ fn unit_power(unit: &str, dim: Dimension) -> Result<(i32, f64), UnitError> {
 fn prefix_power(unit: &str, dim: Dimension) -> Option<i32> {
     dim.symbols().iter().find_map(|symbol| {
         let prefix = unit.strip_suffix(symbol)?;
-        PREFIXES
-            .iter()
-            .find(|(p, _)| *p == prefix)
-            .map(|&(_, power)| power)
+        PREFIXES.iter().find(|(p, _)| *p == prefix).map(|&(_, power)| power)
     })
 }
 
@@ -217,9 +190,7 @@ pub fn format_quantity(value: f64, dim: Dimension) -> String {
     let sci = format!("{value:e}");
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
-    let scaled: f64 = format!("{mantissa}e{}", exponent - power)
-        .parse()
-        .unwrap_or(value);
+    let scaled: f64 = format!("{mantissa}e{}", exponent - power).parse().unwrap_or(value);
     format!("{} {prefix}{symbol}", format_number(scaled))
 }
 
@@ -253,38 +224,20 @@ mod tests {
         assert_eq!(parse_quantity("1e-3", Dimension::Time), Ok(1e-3));
         assert_eq!(parse_quantity("2.5e2 pA", Dimension::Current), Ok(2.5e-10));
         assert_eq!(parse_quantity("10 us", Dimension::Time), Ok(1e-5));
-        assert_eq!(
-            parse_quantity("90 deg", Dimension::Angle),
-            Ok(std::f64::consts::FRAC_PI_2)
-        );
+        assert_eq!(parse_quantity("90 deg", Dimension::Angle), Ok(std::f64::consts::FRAC_PI_2));
     }
 
     #[test]
     fn rejects_wrong_dimension_unknown_unit_and_garbage() {
-        assert_eq!(
-            parse_quantity("20 mV", Dimension::Time),
-            Err(UnitError::WrongDimension(Dimension::Voltage))
-        );
+        assert_eq!(parse_quantity("20 mV", Dimension::Time), Err(UnitError::WrongDimension(Dimension::Voltage)));
         assert_eq!(
             parse_quantity("100 uohm", Dimension::Current),
             Err(UnitError::WrongDimension(Dimension::Resistance))
         );
-        assert_eq!(
-            parse_quantity("20 parsecs", Dimension::Time),
-            Err(UnitError::UnknownUnit("parsecs".into()))
-        );
-        assert_eq!(
-            parse_quantity("ms", Dimension::Time),
-            Err(UnitError::NotANumber)
-        );
-        assert_eq!(
-            parse_quantity("", Dimension::Time),
-            Err(UnitError::NotANumber)
-        );
-        assert_eq!(
-            parse_quantity("1.2.3 ms", Dimension::Time),
-            Err(UnitError::NotANumber)
-        );
+        assert_eq!(parse_quantity("20 parsecs", Dimension::Time), Err(UnitError::UnknownUnit("parsecs".into())));
+        assert_eq!(parse_quantity("ms", Dimension::Time), Err(UnitError::NotANumber));
+        assert_eq!(parse_quantity("", Dimension::Time), Err(UnitError::NotANumber));
+        assert_eq!(parse_quantity("1.2.3 ms", Dimension::Time), Err(UnitError::NotANumber));
     }
 
     #[test]

@@ -1,0 +1,45 @@
+//! The `lifsim` command: glue from command-line arguments to the core library and its files.
+//!
+//! Exit codes: 0 success, 1 runtime failure (e.g. an output directory that cannot be
+//! written), 2 configuration or usage error, 130 interrupted (Ctrl-C).
+
+mod progress;
+mod run;
+mod setup;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Fast, exact leaky integrate-and-fire neuron ensembles.
+#[derive(Parser)]
+#[command(name = "lifsim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a simulation and write summary.json, results.npz and spikes.csv.
+    Run(run::RunArgs),
+    /// Print the full default configuration as commented TOML, with units.
+    Config,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Config => {
+            print!("{}", lifsim::Config::default().to_toml());
+            Ok(())
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! NumPy `.npz` archives (a zip of `.npy` arrays, stored uncompressed), written without NumPy.
+//!
+//! The `.npy` format is NumPy's documented version 1.0: magic, a Python-dict header padded to
+//! a multiple of 64 bytes, then the little-endian data in C order.
+
+use lifsim::Recording;
+use std::io::{self, Seek, Write};
+use zip::write::SimpleFileOptions;
+
+/// An element type that `.npy` can hold.
+pub trait Element: Copy {
+    /// NumPy's dtype string, e.g. `<f8`.
+    const DESCR: &'static str;
+    /// Appends the little-endian bytes.
+    fn put(self, out: &mut Vec<u8>);
+}
+
+impl Element for f64 {
+    const DESCR: &'static str = "<f8";
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+}
+impl Element for u32 {
+    const DESCR: &'static str = "<u4";
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+}
+impl Element for u64 {
+    const DESCR: &'static str = "<u8";
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+}
+
+/// The `.npy` header for an array of `shape`.
+fn header<T: Element>(shape: &[usize]) -> Vec<u8> {
+    let dims = match shape {
+        [single] => format!("({single},)"),
+        many => format!("({})", many.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
+    };
+    let mut dict = format!("{{'descr': '{}', 'fortran_order': False, 'shape': {dims}, }}", T::DESCR);
+    // magic (6) + version (2) + length (2) + dict + '\n' must be a multiple of 64.
+    let unpadded = 10 + dict.len() + 1;
+    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+    dict.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out
+}
+
+/// A zip archive of `.npy` arrays being written.
+pub struct NpzWriter<W: Write + Seek> {
+    zip: zip::ZipWriter<W>,
+    buffer: Vec<u8>,
+}
+
+impl<W: Write + Seek> NpzWriter<W> {
+    /// Starts an archive on `inner`.
+    pub fn new(inner: W) -> Self {
+        Self { zip: zip::ZipWriter::new(inner), buffer: Vec::new() }
+    }
+
+    /// Adds array `name` (without `.npy`) of `shape` holding `data` in C order.
+    ///
+    /// # Errors
+    /// An I/O or zip error; `InvalidInput` when `shape` does not match `data`.
+    pub fn add<T: Element>(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        data: impl IntoIterator<Item = T>,
+    ) -> io::Result<()> {
+        let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true);
+        self.zip.start_file(format!("{name}.npy"), options).map_err(io::Error::other)?;
+        self.zip.write_all(&header::<T>(shape))?;
+        let expected: usize = shape.iter().product();
+        let mut count = 0;
+        self.buffer.clear();
+        for x in data {
+            x.put(&mut self.buffer);
+            count += 1;
+            if self.buffer.len() >= 1 << 16 {
+                self.zip.write_all(&self.buffer)?;
+                self.buffer.clear();
+            }
+        }
+        self.zip.write_all(&self.buffer)?;
+        if count != expected {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("array {name}: {count} values for shape {shape:?}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Finishes the archive and returns the inner writer.
+    ///
+    /// # Errors
+    /// An I/O or zip error.
+    pub fn finish(self) -> io::Result<W> {
+        self.zip.finish().map_err(io::Error::other)
+    }
+}
+
+/// Writes the recording's arrays as `results.npz` content into `w`.
+///
+/// Arrays: `t` (s), `v_mean` (V), `v_var` (V^2), `activity` (spikes per neuron per step),
+/// `v_traces` (traced neurons x samples, V), `trace_t` (s), `spike_neuron`, `spike_step`,
+/// `spike_time` (s), `spike_count` (per neuron), `hist_times` (s), `hist_edges`
+/// (histograms x bins+1, V), `hist_counts` (histograms x bins).
+///
+/// # Errors
+/// Any I/O error of `w`.
+pub fn write_recording(w: impl Write + Seek, rec: &Recording) -> io::Result<()> {
+    let mut npz = NpzWriter::new(w);
+    let steps = rec.steps;
+    npz.add("t", &[steps], (0..steps).map(|k| k as f64 * rec.dt))?;
+    npz.add("v_mean", &[steps], rec.v_mean.iter().copied())?;
+    npz.add("v_var", &[steps], rec.v_var.iter().copied())?;
+    npz.add("activity", &[steps], rec.activity.iter().copied())?;
+    let tr = &rec.traces;
+    npz.add("v_traces", &[tr.neurons, tr.samples], tr.values.iter().copied())?;
+    npz.add("trace_t", &[tr.samples], (0..tr.samples).map(|s| (s * tr.every) as f64 * rec.dt))?;
+    let spikes = rec.spikes.len();
+    npz.add("spike_neuron", &[spikes], rec.spikes.neuron.iter().copied())?;
+    npz.add("spike_step", &[spikes], rec.spikes.step.iter().copied())?;
+    npz.add("spike_time", &[spikes], rec.spikes.step.iter().map(|&k| f64::from(k) * rec.dt))?;
+    npz.add("spike_count", &[rec.n], rec.spike_count.iter().copied())?;
+    let hists = &rec.histograms;
+    let bins = hists.first().map_or(0, |h| h.counts.len());
+    npz.add("hist_times", &[hists.len()], hists.iter().map(|h| h.time))?;
+    npz.add("hist_edges", &[hists.len(), bins + 1], hists.iter().flat_map(|h| h.edges.iter().copied()))?;
+    npz.add("hist_counts", &[hists.len(), bins], hists.iter().flat_map(|h| h.counts.iter().copied()))?;
+    npz.finish()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn npy_header_is_padded_to_64_bytes_and_ends_with_newline() {
+        for shape in [vec![0], vec![7], vec![3, 1000]] {
+            let h = header::<f64>(&shape);
+            assert_eq!(h.len() % 64, 0);
+            assert_eq!(*h.last().unwrap(), b'\n');
+            assert_eq!(&h[..8], b"\x93NUMPY\x01\x00");
+            assert_eq!(u16::from_le_bytes([h[8], h[9]]) as usize, h.len() - 10);
+        }
+        let text = String::from_utf8(header::<u32>(&[3, 4])).unwrap();
+        assert!(text.contains("'descr': '<u4', 'fortran_order': False, 'shape': (3, 4), }"));
+    }
+
+    #[test]
+    fn shape_mismatch_is_an_error() {
+        let mut npz = NpzWriter::new(Cursor::new(Vec::new()));
+        assert!(npz.add("x", &[3], [1.0f64, 2.0]).is_err());
+    }
+}
