@@ -175,3 +175,27 @@ fn a_neuron_that_never_fires_is_a_warning_not_an_error() {
     assert!(output.status.success());
     assert!(stderr(&output).contains("warning: the neuron can never reach its threshold"), "{}", stderr(&output));
 }
+
+/// Ctrl-C during a long run: exit code 130, a message, and no result file at all.
+#[cfg(unix)]
+#[test]
+fn interrupt_stops_the_run_and_leaves_no_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lifsim"))
+        .args(["run", "--quiet", "--out", out.to_str().unwrap()])
+        .args(["--set", "simulation.n=20000", "--set", "simulation.t_max=1000", "--set", "record.traces=0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let started = std::time::Instant::now();
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "stops promptly");
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(stderr(&output).contains("interrupted"), "{}", stderr(&output));
+    let left: Vec<_> = std::fs::read_dir(&out).map(|d| d.map(|e| e.unwrap().file_name()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "no files left behind: {left:?}");
+}
