@@ -8,6 +8,7 @@ mod progress;
 mod report;
 mod run;
 mod setup;
+mod tutorial;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,12 +27,15 @@ enum Command {
     Run(run::RunArgs),
     /// Print the full default configuration as commented TOML, with units.
     Config,
+    /// Reproduce the tutorial's exercises 2-12: one figure each and a report.html.
+    Tutorial(tutorial::TutorialArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Tutorial(args) => tutorial::tutorial(&args),
         Command::Config => {
             print!("{}", lifsim::Config::default().to_toml());
             Ok(())

@@ -93,6 +93,15 @@ pub fn run_report(sim: &Simulation, rec: &Recording, figures: &[Written]) -> Str
     page("lifsim run report", &html)
 }
 
+/// The tutorial's report: an introduction, then each exercise's figure with its heading.
+pub fn tutorial_report(intro: &str, exercises: &[(String, Written)]) -> String {
+    let mut html = format!("<p>{}</p>\n", escape(intro));
+    for (heading, figure) in exercises {
+        figure_html(&mut html, heading, figure);
+    }
+    page("lifsim tutorial: the LIF exercises, reproduced", &html)
+}
+
 /// The simulation's parameters in human units, keyed by their configuration names.
 fn parameters(sim: &Simulation) -> Vec<(&'static str, String)> {
     let p = &sim.neuron;

@@ -1,10 +1,12 @@
 //! Figures drawn from a finished run (Recording + Simulation + theory, never a re-run), as PNG and SVG.
 
+mod convergence;
 mod histograms;
 mod spikes;
 pub mod style;
 mod voltage;
 
+pub use convergence::DtStudyPlot;
 pub use histograms::HistogramPlot;
 pub use spikes::{CountsPlot, RasterPlot};
 pub use style::{Figure, Source, add_figure};

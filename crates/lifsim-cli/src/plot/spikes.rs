@@ -159,7 +159,7 @@ fn intervals(rec: &Recording) -> Vec<f64> {
 }
 
 /// Sample mean and variance (1/(n-1)); `None` for fewer than two values.
-fn mean_var(values: &[f64]) -> Option<(f64, f64)> {
+pub(super) fn mean_var(values: &[f64]) -> Option<(f64, f64)> {
     (values.len() >= 2).then(|| {
         let mean = values.iter().sum::<f64>() / values.len() as f64;
         let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (values.len() - 1) as f64;
@@ -178,7 +178,7 @@ fn fano(values: &[f64]) -> Option<f64> {
 }
 
 /// Centered moving average over `width` samples (shorter at the ends).
-fn boxcar(values: &[f64], width: usize) -> Vec<f64> {
+pub(super) fn boxcar(values: &[f64], width: usize) -> Vec<f64> {
     let half = width / 2;
     (0..values.len())
         .map(|k| {
