@@ -46,13 +46,13 @@ window.addEventListener("load", function () {{
 }
 
 /// A figure with its heading and caption.
-fn figure_html(html: &mut String, heading: &str, figure: &Written) {
+fn figure_html(html: &mut String, figure: &Written) {
     let _ = write!(
         html,
         "<figure id=\"{name}\">\n<h2>{heading}</h2>\n<img src=\"{name}.png\" alt=\"{heading}\" width=\"1200\" height=\"750\">\n\
          <figcaption>{caption} <a href=\"{name}.svg\">SVG</a></figcaption>\n</figure>\n",
         name = escape(&figure.name),
-        heading = escape(heading),
+        heading = escape(&figure.title),
         caption = escape(&figure.caption),
     );
 }
@@ -88,16 +88,16 @@ pub fn run_report(sim: &Simulation, rec: &Recording, figures: &[Written]) -> Str
         html.push_str("</table>\n");
     }
     for figure in figures {
-        figure_html(&mut html, &figure.name.replace('_', " "), figure);
+        figure_html(&mut html, figure);
     }
     page("lifsim run report", &html)
 }
 
 /// The tutorial's report: an introduction, then each exercise's figure with its heading.
-pub fn tutorial_report(intro: &str, exercises: &[(String, Written)]) -> String {
+pub fn tutorial_report(intro: &str, exercises: &[Written]) -> String {
     let mut html = format!("<p>{}</p>\n", escape(intro));
-    for (heading, figure) in exercises {
-        figure_html(&mut html, heading, figure);
+    for figure in exercises {
+        figure_html(&mut html, figure);
     }
     page("lifsim tutorial: the LIF exercises, reproduced", &html)
 }

@@ -61,43 +61,37 @@ pub fn tutorial(args: &TutorialArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let io = |e: std::io::Error| Failure::Runtime(e.to_string());
     let mut out = OutputSet::new(&args.out).map_err(io)?;
-    let mut shown: Vec<(String, Written)> = Vec::new();
-    let mut add = |heading: &str, written: std::io::Result<Written>| -> Result<(), Failure> {
-        shown.push((heading.to_string(), written.map_err(io)?));
+    let mut shown: Vec<Written> = Vec::new();
+    let mut add = |written: std::io::Result<Written>| -> Result<(), Failure> {
+        shown.push(written.map_err(io)?);
         Ok(())
     };
 
     let mut sine = free(1, "none");
     sine.extend([("input.kind", Value::from("sine")), ("input.frequency", Value::from("100 Hz"))]);
     let (sim, rec) = simulate(&config(&sine)?)?;
-    let title = "Exercises 2-3: Euler integration, sinusoidal input";
-    add(
-        "Exercises 2-3: Euler integration of V(t) with a sinusoidal input",
-        Written::add(
-            &mut out,
-            "ex02",
-            &VoltagePlot { source: Source::new(&sim, &rec, title), traces: 1, mean: false, band: false },
-            "One neuron driven by I(t) = I_mean (1 + sin(2 pi t / 10 ms)), forward Euler with dt = 1 ms. V rises from \
+    let title = "Exercises 2-3: Euler integration of V(t) with a sinusoidal input";
+    add(Written::add(
+        &mut out,
+        "ex02",
+        &VoltagePlot { source: Source::new(&sim, &rec, title), traces: 1, mean: false, band: false },
+        "One neuron driven by I(t) = I_mean (1 + sin(2 pi t / 10 ms)), forward Euler with dt = 1 ms. V rises from \
              E_L = -60 mV towards E_L + R I_mean = -35 mV and settles into a periodic orbit of 10 steps around it.",
-        ),
-    )?;
+    ))?;
 
     let (sim, rec) = simulate(&config(&free(1, "tutorial"))?)?;
-    add(
-        "Exercise 4: one trace with stochastic input",
-        Written::add(
-            &mut out,
-            "ex04",
-            &VoltagePlot {
-                source: Source::new(&sim, &rec, "Exercise 4: stochastic input"),
-                traces: 1,
-                mean: false,
-                band: false,
-            },
-            "One neuron with the tutorial's noise I = I_mean (1 + 0.1 sqrt(t_max/dt) xi), xi ~ U(-1, 1): V relaxes \
+    add(Written::add(
+        &mut out,
+        "ex04",
+        &VoltagePlot {
+            source: Source::new(&sim, &rec, "Exercise 4: one trace with stochastic input"),
+            traces: 1,
+            mean: false,
+            band: false,
+        },
+        "One neuron with the tutorial's noise I = I_mean (1 + 0.1 sqrt(t_max/dt) xi), xi ~ U(-1, 1): V relaxes \
              towards -35 mV with fluctuations of a few mV (theory: stationary sd about 2.8 mV).",
-        ),
-    )?;
+    ))?;
 
     let (sim, rec) = simulate(&config(&free(50, "tutorial"))?)?;
     for (name, heading, mean, band, caption) in [
@@ -128,93 +122,75 @@ pub fn tutorial(args: &TutorialArgs) -> Result<(), Failure> {
     ] {
         let traces = if band { 0 } else { 50 };
         let plot = VoltagePlot { source: Source::new(&sim, &rec, heading), traces, mean, band };
-        add(heading, Written::add(&mut out, name, &plot, caption))?;
+        add(Written::add(&mut out, name, &plot, caption))?;
     }
 
     let (sim, rec) = simulate(&config(&free(10_000, "tutorial"))?)?;
     let heading = "Exercise 8: histograms of V over 10 000 realizations";
-    add(
-        heading,
-        Written::add(
-            &mut out,
-            "ex08",
-            &HistogramPlot(Source::new(&sim, &rec, heading)),
-            "V across 10 000 neurons at t_max/10 and at the end of the run. The curves are Gaussians with the exact \
+    add(Written::add(
+        &mut out,
+        "ex08",
+        &HistogramPlot(Source::new(&sim, &rec, heading)),
+        "V across 10 000 neurons at t_max/10 and at the end of the run. The curves are Gaussians with the exact \
              mean and variance of the discrete free membrane at those steps: early, V is still near E_L with a small \
              spread; later, it is centred near -35 mV.",
-        ),
-    )?;
+    ))?;
 
     let (sim, rec) = simulate(&config(&[("simulation.n", Value::from(500)), ("neuron.t_ref", Value::from(0.0))])?)?;
     let heading = "Exercise 9: spikes, raster and population activity";
-    add(
-        heading,
-        Written::add(
-            &mut out,
-            "ex09",
-            &RasterPlot(Source::new(&sim, &rec, heading)),
-            "500 neurons with threshold -50 mV and reset to -70 mV, no refractory period. All start at E_L, so the \
+    add(Written::add(
+        &mut out,
+        "ex09",
+        &RasterPlot(Source::new(&sim, &rec, heading)),
+        "500 neurons with threshold -50 mV and reset to -70 mV, no refractory period. All start at E_L, so the \
              first spikes are synchronous and the population rate (activity / dt, in Hz) rings before the neurons \
              desynchronize.",
-        ),
-    )?;
+    ))?;
 
     let mut runs = Vec::new();
     for dt in DT_STUDY {
         runs.push(simulate(&config(&[("simulation.n", Value::from(500)), ("simulation.dt", Value::from(dt))])?)?);
     }
     let heading = "Exercise 10: refractory period 10 ms and the integration step";
-    add(
-        heading,
-        Written::add(
-            &mut out,
-            "ex10",
-            &DtStudyPlot { runs: &runs, title: heading.into() },
-            "With t_ref = 10 ms, the same 500-neuron ensemble at dt = 1, 0.5, 0.25 and 0.1 ms (the noise keeps its \
+    add(Written::add(
+        &mut out,
+        "ex10",
+        &DtStudyPlot { runs: &runs, title: heading.into() },
+        "With t_ref = 10 ms, the same 500-neuron ensemble at dt = 1, 0.5, 0.25 and 0.1 ms (the noise keeps its \
              sqrt(t_max/dt) scaling, so it tends to white noise). The rate curves and the mean rates settle as dt \
              shrinks. Two grid effects shift coarse-dt rates in opposite directions: the threshold is checked only \
              on the grid (crossings between grid points are missed) and each Euler step adds a larger noise kick. \
              The dashed line is the noise-free rate 1/(t_ref + tau_m ln((mu - V_r)/(mu - V_th))).",
-        ),
-    )?;
+    ))?;
 
     let (sim, rec) = simulate(&config(&free(1000, "tutorial"))?)?;
     let heading = "Exercise 11: functions, statistics checked against theory";
-    add(
-        heading,
-        Written::add(
-            &mut out,
-            "ex11",
-            &MomentsPlot(Source::new(&sim, &rec, heading)),
-            "The clean API in action: Config::default() + set(..) -> build() -> run() -> Recording, and \
+    add(Written::add(
+        &mut out,
+        "ex11",
+        &MomentsPlot(Source::new(&sim, &rec, heading)),
+        "The clean API in action: Config::default() + set(..) -> build() -> run() -> Recording, and \
              theory::free_membrane_moments for the same Simulation. Sample mean and variance of 1000 free \
              membranes lie on the exact AR(1) mean and variance within their standard errors.",
-        ),
-    )?;
+    ))?;
 
     let (sim, rec) = simulate(&config(&[("simulation.n", Value::from(500))])?)?;
     let heading = "Exercise 12: the NumPy figure";
-    add(
-        heading,
-        Written::add(
-            &mut out,
-            "ex12",
-            &VoltagePlot { source: Source::new(&sim, &rec, heading), traces: 50, mean: true, band: true },
-            "500 spiking neurons with t_ref = 10 ms, computed for all neurons at once: 50 thin traces, the mean ± std \
+    add(Written::add(
+        &mut out,
+        "ex12",
+        &VoltagePlot { source: Source::new(&sim, &rec, heading), traces: 50, mean: true, band: true },
+        "500 spiking neurons with t_ref = 10 ms, computed for all neurons at once: 50 thin traces, the mean ± std \
              band (fill_between) and the mean as a thick line.",
-        ),
-    )?;
-    if let Some(isi) = CountsPlot::isi(&rec, "Exercise 12: interspike intervals".into()) {
-        add(
-            "Exercise 12 (extra): interspike intervals",
-            Written::add(
-                &mut out,
-                "ex12_isi",
-                &isi,
-                "The ISIs of the same run; with t_ref = 10 ms and mean drive above threshold the neurons fire fairly \
+    ))?;
+    if let Some(isi) = CountsPlot::isi(&rec, "Exercise 12 (extra): interspike intervals".into()) {
+        add(Written::add(
+            &mut out,
+            "ex12_isi",
+            &isi,
+            "The ISIs of the same run; with t_ref = 10 ms and mean drive above threshold the neurons fire fairly \
                  regularly (CV well below 1).",
-            ),
-        )?;
+        ))?;
     }
 
     let html = crate::report::tutorial_report(INTRO, &shown);

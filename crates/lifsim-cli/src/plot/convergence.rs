@@ -16,6 +16,10 @@ pub struct DtStudyPlot<'a> {
 }
 
 impl Figure for DtStudyPlot<'_> {
+    fn title(&self) -> &str {
+        &self.title
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
         DB::ErrorType: 'static,

@@ -10,6 +10,10 @@ use plotters::prelude::*;
 pub struct HistogramPlot<'a>(pub Source<'a>);
 
 impl Figure for HistogramPlot<'_> {
+    fn title(&self) -> &str {
+        &self.0.title
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
         DB::ErrorType: 'static,

@@ -24,6 +24,8 @@ const RUN_TRACES: usize = 5;
 pub struct Written {
     /// File stem: `NAME.png` and `NAME.svg`.
     pub name: String,
+    /// The figure's title.
+    pub title: String,
     /// What the figure shows and what theory predicts, in a sentence or two.
     pub caption: String,
 }
@@ -35,7 +37,7 @@ impl Written {
     /// Any drawing or I/O error.
     pub fn add(out: &mut OutputSet, name: &str, figure: &impl Figure, caption: impl Into<String>) -> io::Result<Self> {
         add_figure(out, name, figure)?;
-        Ok(Self { name: name.into(), caption: caption.into() })
+        Ok(Self { name: name.into(), title: figure.title().into(), caption: caption.into() })
     }
 }
 
@@ -80,7 +82,8 @@ pub fn add_run_figures(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -
                 "V across the ensemble at record.hist_times; the curve is the Gaussian with the exact free-membrane mean \
                  and variance at that step."
             } else {
-                "V across the ensemble at record.hist_times (no Gaussian theory with a threshold)."
+                "V across the ensemble at record.hist_times; neurons that just spiked sit at v_reset (held there \
+                 during t_ref) and form a peak. No Gaussian theory applies with a threshold."
             },
         )?);
     }

@@ -19,6 +19,10 @@ pub const RATE_WINDOW: f64 = 5e-3;
 pub struct RasterPlot<'a>(pub Source<'a>);
 
 impl Figure for RasterPlot<'_> {
+    fn title(&self) -> &str {
+        &self.0.title
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
         DB::ErrorType: 'static,
@@ -127,6 +131,10 @@ impl CountsPlot {
 }
 
 impl Figure for CountsPlot {
+    fn title(&self) -> &str {
+        &self.title
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
         DB::ErrorType: 'static,

@@ -70,6 +70,9 @@ impl<'a> Source<'a> {
 
 /// Something that draws itself on any plotters backend (PNG and SVG share one drawing).
 pub trait Figure {
+    /// The figure's title, also its heading in a report.
+    fn title(&self) -> &str;
+
     /// Draws the whole figure on `root`, already cleared to white.
     ///
     /// # Errors

@@ -50,6 +50,10 @@ impl VoltagePlot<'_> {
 }
 
 impl Figure for VoltagePlot<'_> {
+    fn title(&self) -> &str {
+        &self.source.title
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
         DB::ErrorType: 'static,
@@ -117,6 +121,10 @@ impl Figure for VoltagePlot<'_> {
 pub struct MomentsPlot<'a>(pub Source<'a>);
 
 impl Figure for MomentsPlot<'_> {
+    fn title(&self) -> &str {
+        &self.0.title
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
         DB::ErrorType: 'static,
