@@ -131,9 +131,9 @@ pub fn tutorial(args: &TutorialArgs) -> Result<(), Failure> {
         &mut out,
         "ex08",
         &HistogramPlot(Source::new(&sim, &rec, heading)),
-        "V across 10 000 neurons at t_max/10 and at the end of the run. The curves are Gaussians with the exact \
-             mean and variance of the discrete free membrane at those steps: early, V is still near E_L with a small \
-             spread; later, it is centred near -35 mV.",
+        "V across 10 000 free membranes at t_max/10 and at the end of the run. The curves are Gaussians with the \
+             exact mean and variance of the discrete scheme at those steps: at 15 ms V is still on its way from \
+             E_L = -60 mV (mean about -47 mV); at the end it is centred near E_L + R I_mean = -35 mV.",
     ))?;
 
     let (sim, rec) = simulate(&config(&[("simulation.n", Value::from(500)), ("neuron.t_ref", Value::from(0.0))])?)?;
