@@ -23,7 +23,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a simulation and write summary.json, results.npz and spikes.csv.
+    /// Run a simulation and write summary.json, results.npz, spikes.csv, figures and report.html.
     Run(run::RunArgs),
     /// Print the full default configuration as commented TOML, with units.
     Config,

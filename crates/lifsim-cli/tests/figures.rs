@@ -79,6 +79,19 @@ fn free_membrane_report_compares_moments_with_theory() {
 }
 
 #[test]
+fn single_neuron_and_silent_runs_still_draw() {
+    // One neuron has no ensemble variance (NaN); no input and no noise means no spikes at all.
+    for settings in [["simulation.n=1", "record.traces=1"], ["input.i_mean=0", "input.noise=none"]] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().to_str().unwrap();
+        lifsim(&["run", "--out", out, "-q", "--set", settings[0], "--set", settings[1]]);
+        for name in ["voltage", "moments", "histograms", "raster"] {
+            check_figure(dir.path(), name);
+        }
+    }
+}
+
+#[test]
 fn no_plots_writes_no_figures() {
     let dir = tempfile::tempdir().unwrap();
     lifsim(&["run", "--out", dir.path().to_str().unwrap(), "-q", "--no-plots", "--set", "simulation.n=10"]);

@@ -181,12 +181,14 @@ pub fn padded(lo: f64, hi: f64, pad: f64) -> Range<f64> {
     (lo - pad * span)..(hi + pad * span)
 }
 
-/// The smallest and largest finite values of `values`.
+/// The smallest and largest finite values of `values`; `(0, 1)` when there is none (e.g. the
+/// variance of a single neuron, NaN throughout), so that an axis can always be drawn.
 pub fn extent(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
-    values
+    let (lo, hi) = values
         .into_iter()
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if lo <= hi { (lo, hi) } else { (0.0, 1.0) }
 }
 
 /// Renders `figure` as `NAME.png` (150 dpi) and `NAME.svg` into `out` (committed later).
