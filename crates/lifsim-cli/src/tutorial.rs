@@ -171,7 +171,8 @@ pub fn tutorial(args: &TutorialArgs) -> Result<(), Failure> {
         &MomentsPlot(Source::new(&sim, &rec, heading)),
         "The clean API in action: Config::default() + set(..) -> build() -> run() -> Recording, and \
              theory::free_membrane_moments for the same Simulation. Sample mean and variance of 1000 free \
-             membranes lie on the exact AR(1) mean and variance within their standard errors.",
+             membranes follow the exact AR(1) mean and variance up to sampling noise (the standard error of the \
+             variance is var sqrt(2/(n-1)), about 0.36 mV² here, and neighbouring steps are correlated).",
     ))?;
 
     let (sim, rec) = simulate(&config(&[("simulation.n", Value::from(500))])?)?;

@@ -78,7 +78,8 @@ impl Figure for VoltagePlot<'_> {
         let t_end = self.source.rec.observed_time() * MS;
         // Room below the data for the legend, so that it covers nothing.
         let span = padded(lo, hi, 0.05);
-        let legend_room = 0.045 * (span.end - span.start) * (2 + lines.len()) as f64;
+        let legend_room =
+            if lines.is_empty() { 0.0 } else { 0.045 * (span.end - span.start) * (2 + lines.len()) as f64 };
         let y = (span.start - legend_room)..span.end;
         let mut chart = panel(&area, "", 0.0..t_end.max(self.source.rec.dt * MS), y, ("time (ms)", "V (mV)"))?;
         if self.band {
@@ -113,7 +114,11 @@ impl Figure for VoltagePlot<'_> {
                 .label(format!("{label} = {v} mV"))
                 .legend(legend_line(style));
         }
-        legend(&mut chart, SeriesLabelPosition::LowerRight)
+        let series = usize::from(self.band) + usize::from(shown > 0) + usize::from(self.mean) + lines.len();
+        if series > 1 {
+            legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        }
+        Ok(())
     }
 }
 
