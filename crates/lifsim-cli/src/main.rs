@@ -3,9 +3,12 @@
 //! Exit codes: 0 success, 1 runtime failure (e.g. an output directory that cannot be
 //! written), 2 configuration or usage error, 130 interrupted (Ctrl-C).
 
+mod plot;
 mod progress;
+mod report;
 mod run;
 mod setup;
+mod tutorial;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,16 +23,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a simulation and write summary.json, results.npz and spikes.csv.
+    /// Run a simulation and write summary.json, results.npz, spikes.csv, figures and report.html.
     Run(run::RunArgs),
     /// Print the full default configuration as commented TOML, with units.
     Config,
+    /// Reproduce the tutorial's exercises 2-12: one figure each and a report.html.
+    Tutorial(tutorial::TutorialArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Tutorial(args) => tutorial::tutorial(&args),
         Command::Config => {
             print!("{}", lifsim::Config::default().to_toml());
             Ok(())

@@ -1,4 +1,4 @@
-//! `lifsim run`: simulate, then write summary.json, results.npz and spikes.csv atomically.
+//! `lifsim run`: simulate, then write summary.json, results.npz, spikes.csv, figures and report.html atomically.
 
 use crate::progress::Watcher;
 use crate::setup::{ConfigArgs, Failure, thread_pool};
@@ -22,6 +22,9 @@ pub struct RunArgs {
     /// No progress bar and no closing message.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Skip the figures (PNG + SVG) and report.html.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 /// Runs the simulation described by `args` and writes its files.
@@ -41,6 +44,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let wall = started.elapsed().as_secs_f64();
     let summary = Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall);
     lifsim_io::add_run_files(&mut out, &summary, &rec).map_err(|e| Failure::Runtime(e.to_string()))?;
+    if !args.no_plots {
+        crate::plot::add_run_report(&mut out, &sim, &rec).map_err(|e| Failure::Runtime(e.to_string()))?;
+    }
     if watcher.interrupted() {
         return Err(Failure::Interrupted);
     }

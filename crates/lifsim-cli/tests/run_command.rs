@@ -12,8 +12,8 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A small, fast run with every recorder on.
-const SMALL: &[&str] = &["--quiet", "--set", "simulation.n=40", "--set", "record.traces=3"];
+/// A small, fast run with every recorder on; figures and report.html are tested in `figures.rs`.
+const SMALL: &[&str] = &["--quiet", "--no-plots", "--set", "simulation.n=40", "--set", "record.traces=3"];
 
 fn run_small(out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["run", "--out", out.to_str().unwrap()];

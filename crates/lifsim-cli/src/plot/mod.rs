@@ -1,0 +1,125 @@
+//! Figures drawn from a finished run (Recording + Simulation + theory, never a re-run), as PNG and SVG.
+
+mod convergence;
+mod histograms;
+mod spikes;
+pub mod style;
+mod voltage;
+
+pub use convergence::DtStudyPlot;
+pub use histograms::HistogramPlot;
+pub use spikes::{CountsPlot, RasterPlot};
+pub use style::{Figure, Source, add_figure};
+pub use voltage::{MomentsPlot, VoltagePlot};
+
+use lifsim::{Recording, Simulation};
+use lifsim_io::OutputSet;
+use std::io::{self, Write as _};
+
+/// Traces drawn in a run's `voltage` figure.
+const RUN_TRACES: usize = 5;
+
+/// A figure written into an output directory, for the report.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// File stem: `NAME.png` and `NAME.svg`.
+    pub name: String,
+    /// The figure's title.
+    pub title: String,
+    /// What the figure shows and what theory predicts, in a sentence or two.
+    pub caption: String,
+}
+
+impl Written {
+    /// Renders `figure` as `name.png` and `name.svg` into `out` and remembers its caption.
+    ///
+    /// # Errors
+    /// Any drawing or I/O error.
+    pub fn add(out: &mut OutputSet, name: &str, figure: &impl Figure, caption: impl Into<String>) -> io::Result<Self> {
+        add_figure(out, name, figure)?;
+        Ok(Self { name: name.into(), title: figure.title().into(), caption: caption.into() })
+    }
+}
+
+/// Adds the figures of a run to `out`: `voltage`, `moments`, `histograms`, `raster`, and `isi`
+/// and `spike_counts` when there are spikes.
+///
+/// # Errors
+/// Any drawing or I/O error.
+pub fn add_run_figures(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -> io::Result<Vec<Written>> {
+    let free = sim.neuron.v_th.is_none();
+    let theory_note = if free {
+        "The dashed curves are the exact mean and variance of the free membrane under the same discrete scheme."
+    } else {
+        "With a threshold the free-membrane theory does not apply, so no theory curve is drawn."
+    };
+    let mut figures = vec![
+        Written::add(
+            out,
+            "voltage",
+            &VoltagePlot {
+                source: Source::new(sim, rec, "Membrane potential"),
+                traces: RUN_TRACES,
+                mean: true,
+                band: true,
+            },
+            "A few traced neurons, the ensemble mean (thick) and the mean ± one standard deviation band; \
+             spikes show as resets to v_reset.",
+        )?,
+        Written::add(
+            out,
+            "moments",
+            &MomentsPlot(Source::new(sim, rec, "Ensemble mean and variance of V")),
+            format!("Sample mean and variance (1/(n-1)) of V across the ensemble at every step. {theory_note}"),
+        )?,
+    ];
+    if !rec.histograms.is_empty() {
+        figures.push(Written::add(
+            out,
+            "histograms",
+            &HistogramPlot(Source::new(sim, rec, "Distribution of V across the ensemble")),
+            if free {
+                "V across the ensemble at record.hist_times; the curve is the Gaussian with the exact free-membrane mean \
+                 and variance at that step."
+            } else {
+                "V across the ensemble at record.hist_times; neurons that just spiked sit at v_reset (held there \
+                 during t_ref) and form a peak. No Gaussian theory applies with a threshold."
+            },
+        )?);
+    }
+    figures.push(Written::add(
+        out,
+        "raster",
+        &RasterPlot(Source::new(sim, rec, "Spikes")),
+        "Spike times of the first neurons, and the population rate (spikes per neuron per step divided by dt), \
+         raw and smoothed.",
+    )?);
+    if let Some(isi) = CountsPlot::isi(rec, "Interspike intervals".into()) {
+        figures.push(Written::add(
+            out,
+            "isi",
+            &isi,
+            "Intervals between consecutive spikes of the same neuron; CV = std/mean (1 for a Poisson process, \
+             0 for a clock).",
+        )?);
+    }
+    if let Some(counts) = CountsPlot::spike_counts(rec, "Spike counts".into()) {
+        figures.push(Written::add(
+            out,
+            "spike_counts",
+            &counts,
+            "Spikes per neuron over the run; Fano factor = variance/mean of the count (1 for a Poisson process).",
+        )?);
+    }
+    Ok(figures)
+}
+
+/// Adds a run's figures and its `report.html` to `out`.
+///
+/// # Errors
+/// Any drawing or I/O error.
+pub fn add_run_report(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -> io::Result<()> {
+    let figures = add_run_figures(out, sim, rec)?;
+    let html = crate::report::run_report(sim, rec, &figures);
+    out.add("report.html", |w| w.write_all(html.as_bytes()))
+}

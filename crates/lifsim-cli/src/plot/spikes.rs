@@ -1,0 +1,214 @@
+//! Spike figures: raster above the population rate, ISI histogram (CV) and spike-count histogram (Fano).
+//!
+//! The small statistics here (ISIs, CV, Fano factor, boxcar rate) are private helpers for the
+//! figures; they are meant to be replaced by the core library's analysis functions.
+
+use super::style::{
+    Drawn, Figure, INK, PALETTE, Source, extent, legend, legend_box, legend_line, padded, panel, titled,
+};
+use lifsim::Recording;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// The raster shows at most this many neurons (the first ones).
+pub const RASTER_NEURONS: usize = 200;
+/// Width of the boxcar that smooths the population rate (s).
+pub const RATE_WINDOW: f64 = 5e-3;
+
+/// Spike raster of the first neurons above the population rate in Hz.
+pub struct RasterPlot<'a>(pub Source<'a>);
+
+impl Figure for RasterPlot<'_> {
+    fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let rec = self.0.rec;
+        let area = titled(root, &self.0.title)?;
+        let (top, bottom) = area.split_vertically((55).percent_height());
+        let t_end = (rec.observed_time() * 1e3).max(rec.dt * 1e3);
+        let shown = rec.n.min(RASTER_NEURONS);
+        let mut raster = panel(
+            &top,
+            &format!("spike raster (first {shown} of {} neurons)", rec.n),
+            0.0..t_end,
+            -0.5..shown as f64 - 0.5,
+            ("time (ms)", "neuron"),
+        )?;
+        let dot = PALETTE[0].filled();
+        raster.draw_series(
+            rec.spikes
+                .neuron
+                .iter()
+                .zip(&rec.spikes.step)
+                .filter(|&(&i, _)| (i as usize) < shown)
+                .map(|(&i, &k)| Circle::new((f64::from(k) * rec.dt * 1e3, f64::from(i)), 2, dot)),
+        )?;
+        let raw: Vec<f64> = rec.activity.iter().map(|a| a / rec.dt).collect();
+        let smooth = boxcar(&raw, (RATE_WINDOW / rec.dt).round().max(1.0) as usize);
+        let times = rec.times();
+        let (_, hi) = extent(raw.iter().copied().chain(smooth.iter().copied()));
+        let mut rate = panel(
+            &bottom,
+            "population rate",
+            0.0..t_end,
+            0.0..padded(0.0, hi.max(1.0), 0.08).end,
+            ("time (ms)", "rate (Hz)"),
+        )?;
+        let thin = PALETTE[5].mix(0.8).stroke_width(1);
+        rate.draw_series(LineSeries::new(times.iter().zip(&raw).map(|(&t, &r)| (t * 1e3, r)), thin))?
+            .label("per step")
+            .legend(legend_line(thin));
+        let thick = INK.stroke_width(3);
+        rate.draw_series(LineSeries::new(times.iter().zip(&smooth).map(|(&t, &r)| (t * 1e3, r)), thick))?
+            .label(format!("{} ms boxcar", RATE_WINDOW * 1e3))
+            .legend(legend_line(thick));
+        legend(&mut rate, SeriesLabelPosition::UpperRight)
+    }
+}
+
+/// A histogram of `values` (already in display units) with a statistic in its legend.
+pub struct CountsPlot {
+    /// Figure title.
+    pub title: String,
+    /// The values to bin.
+    pub values: Vec<f64>,
+    /// The data are multiples of this step (dt for ISIs, 1 for counts): bins are whole
+    /// multiples of it, centred on the possible values, so that no bin is systematically empty.
+    pub quantum: f64,
+    /// Axis label of the values, with unit.
+    pub x_label: String,
+    /// The legend entry, e.g. "ISIs, CV = 0.42".
+    pub label: String,
+}
+
+impl CountsPlot {
+    /// The ISI histogram of a recording, in ms, with the CV in the legend; `None` without ISIs.
+    pub fn isi(rec: &Recording, title: String) -> Option<Self> {
+        let isis = intervals(rec);
+        let cv = cv(&isis)?;
+        Some(Self {
+            title,
+            label: format!("{} ISIs, CV = {cv:.3}", isis.len()),
+            values: isis.iter().map(|i| i * 1e3).collect(),
+            quantum: rec.dt * 1e3,
+            x_label: "interspike interval (ms)".into(),
+        })
+    }
+
+    /// The spike-count histogram of a recording, with the Fano factor; `None` without spikes.
+    pub fn spike_counts(rec: &Recording, title: String) -> Option<Self> {
+        let counts: Vec<f64> = rec.spike_count.iter().map(|&c| f64::from(c)).collect();
+        let fano = fano(&counts).filter(|_| !rec.spikes.is_empty())?;
+        Some(Self {
+            title,
+            label: format!("{} neurons, Fano factor = {fano:.3}", counts.len()),
+            values: counts,
+            quantum: 1.0,
+            x_label: format!("spikes per neuron in {} ms", round(rec.observed_time() * 1e3)),
+        })
+    }
+
+    fn bins(&self) -> Vec<(f64, f64, u64)> {
+        const MOST_BINS: f64 = 40.0;
+        let (lo, hi) = extent(self.values.iter().copied());
+        let values = ((hi - lo) / self.quantum).round() + 1.0;
+        let width = self.quantum * (values / MOST_BINS).ceil();
+        let lo = lo - self.quantum / 2.0;
+        let count = ((hi + self.quantum / 2.0 - lo) / width).ceil().max(1.0) as usize;
+        let mut bins: Vec<(f64, f64, u64)> =
+            (0..count).map(|b| (lo + b as f64 * width, lo + (b + 1) as f64 * width, 0)).collect();
+        for &v in &self.values {
+            let b = (((v - lo) / width) as usize).min(count - 1);
+            bins[b].2 += 1;
+        }
+        bins
+    }
+}
+
+impl Figure for CountsPlot {
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let area = titled(root, &self.title)?;
+        let bins = self.bins();
+        let x = padded(bins[0].0, bins[bins.len() - 1].1, 0.03);
+        let top = bins.iter().map(|b| b.2).max().unwrap_or(1).max(1) as f64 * 1.2;
+        let mut chart = panel(&area, "", x, 0.0..top, (&self.x_label, "count"))?;
+        let fill = PALETTE[2].mix(0.75).filled();
+        chart
+            .draw_series(bins.iter().map(|&(a, b, c)| Rectangle::new([(a, 0.0), (b, c as f64)], fill)))?
+            .label(&self.label)
+            .legend(legend_box(fill));
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    }
+}
+
+/// Interspike intervals of every neuron (s), from consecutive spikes of the same neuron.
+fn intervals(rec: &Recording) -> Vec<f64> {
+    let mut last: Vec<Option<u32>> = vec![None; rec.n];
+    let mut isis = Vec::new();
+    // Spikes are ordered by step, so each neuron's spikes come in time order.
+    for (&i, &k) in rec.spikes.neuron.iter().zip(&rec.spikes.step) {
+        if let Some(previous) = last[i as usize].replace(k) {
+            isis.push(f64::from(k - previous) * rec.dt);
+        }
+    }
+    isis
+}
+
+/// Sample mean and variance (1/(n-1)); `None` for fewer than two values.
+pub(super) fn mean_var(values: &[f64]) -> Option<(f64, f64)> {
+    (values.len() >= 2).then(|| {
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (values.len() - 1) as f64;
+        (mean, var)
+    })
+}
+
+/// Coefficient of variation, std / mean.
+fn cv(values: &[f64]) -> Option<f64> {
+    mean_var(values).filter(|&(m, _)| m > 0.0).map(|(m, v)| v.sqrt() / m)
+}
+
+/// Fano factor, variance / mean.
+fn fano(values: &[f64]) -> Option<f64> {
+    mean_var(values).filter(|&(m, _)| m > 0.0).map(|(m, v)| v / m)
+}
+
+/// Centered moving average over `width` samples (shorter at the ends).
+pub(super) fn boxcar(values: &[f64], width: usize) -> Vec<f64> {
+    let half = width / 2;
+    (0..values.len())
+        .map(|k| {
+            let window = &values[k.saturating_sub(half)..(k + width - half).min(values.len())];
+            window.iter().sum::<f64>() / window.len() as f64
+        })
+        .collect()
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1e3).round() / 1e3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_of_small_samples() {
+        assert_eq!(cv(&[1.0, 1.0, 1.0]), Some(0.0));
+        assert_eq!(fano(&[1.0, 3.0]), Some(1.0));
+        assert_eq!(cv(&[1.0]), None);
+        assert_eq!(boxcar(&[0.0, 3.0, 0.0], 3), vec![1.5, 1.0, 1.5]);
+    }
+}

@@ -1,0 +1,215 @@
+//! `report.html`: one self-contained page with a run's (or the tutorial's) figures, parameters and
+//! simulation-vs-theory table. Images are referenced by relative path; nothing loads from the network.
+
+use crate::plot::Written;
+use lifsim::summary::TheoryValues;
+use lifsim::units::{Dimension, format_quantity};
+use lifsim::{Drive, Noise, Recording, Simulation};
+use std::fmt::Write as _;
+
+/// The page around `body`. On load, a small script marks `<body data-images-loaded="yes">` when
+/// every image decoded (`"no"` otherwise), which the browser check reads.
+fn page(title: &str, body: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: "DejaVu Sans", Verdana, sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }}
+figure {{ margin: 2em 0; }}
+figure img {{ width: 100%; height: auto; border: 1px solid #ddd; }}
+figcaption {{ margin-top: 0.4em; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: left; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+code {{ background: #f3f3f3; padding: 0 0.2em; }}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+{body}<script>
+window.addEventListener("load", function () {{
+  var images = Array.prototype.slice.call(document.images);
+  var ok = images.every(function (img) {{ return img.complete && img.naturalWidth > 0; }});
+  document.body.setAttribute("data-images", String(images.length));
+  document.body.setAttribute("data-images-loaded", ok ? "yes" : "no");
+}});
+</script>
+</body>
+</html>
+"#,
+        title = escape(title),
+    )
+}
+
+/// A figure with its heading and caption.
+fn figure_html(html: &mut String, figure: &Written) {
+    let _ = write!(
+        html,
+        "<figure id=\"{name}\">\n<h2>{heading}</h2>\n<img src=\"{name}.png\" alt=\"{heading}\" width=\"1200\" height=\"750\">\n\
+         <figcaption>{caption} <a href=\"{name}.svg\">SVG</a></figcaption>\n</figure>\n",
+        name = escape(&figure.name),
+        heading = escape(&figure.title),
+        caption = escape(&figure.caption),
+    );
+}
+
+/// The report of one run: parameters, simulation vs theory, then every figure.
+pub fn run_report(sim: &Simulation, rec: &Recording, figures: &[Written]) -> String {
+    let mut html = String::new();
+    html.push_str("<h2>Parameters</h2>\n<table>\n<tr><th>key</th><th>value</th></tr>\n");
+    for (key, value) in parameters(sim) {
+        let _ = writeln!(html, "<tr><td><code>{key}</code></td><td class=\"num\">{}</td></tr>", escape(&value));
+    }
+    html.push_str("</table>\n<h2>Simulation vs theory</h2>\n");
+    let rows = comparisons(sim, rec);
+    if rows.is_empty() {
+        html.push_str(
+            "<p>No closed-form theory applies to this setup (the free-membrane moments need <code>neuron.v_th = \
+             \"none\"</code>; the deterministic rate needs constant input without noise).</p>\n",
+        );
+    } else {
+        html.push_str(
+            "<table>\n<tr><th>quantity</th><th>simulation</th><th>theory</th><th>difference (standard errors)</th></tr>\n",
+        );
+        for row in rows {
+            let _ = writeln!(
+                html,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(&row.quantity),
+                escape(&row.simulated),
+                escape(&row.predicted),
+                escape(&row.difference)
+            );
+        }
+        html.push_str("</table>\n");
+    }
+    for figure in figures {
+        figure_html(&mut html, figure);
+    }
+    page("lifsim run report", &html)
+}
+
+/// The tutorial's report: an introduction, then each exercise's figure with its heading.
+pub fn tutorial_report(intro: &str, exercises: &[Written]) -> String {
+    let mut html = format!("<p>{}</p>\n", escape(intro));
+    for figure in exercises {
+        figure_html(&mut html, figure);
+    }
+    page("lifsim tutorial: the LIF exercises, reproduced", &html)
+}
+
+/// The simulation's parameters in human units, keyed by their configuration names.
+fn parameters(sim: &Simulation) -> Vec<(&'static str, String)> {
+    let p = &sim.neuron;
+    let (t, v) = (|x| format_quantity(x, Dimension::Time), |x| format_quantity(x, Dimension::Voltage));
+    let noise = match sim.input.noise {
+        Noise::None => "none".to_string(),
+        Noise::Tutorial { factor } => format!("tutorial, noise_factor = {factor}"),
+        Noise::White { sigma_v } => format!("white, sigma_v = {}", v(sigma_v)),
+        Noise::Ou { sigma_v, tau_noise } => format!("ou, sigma_v = {}, tau_noise = {}", v(sigma_v), t(tau_noise)),
+    };
+    vec![
+        ("simulation.t_max", t(sim.t_max)),
+        ("simulation.dt", t(sim.dt)),
+        ("simulation.n", sim.n.to_string()),
+        ("steps", sim.steps.to_string()),
+        ("simulation.seed", sim.seed.to_string()),
+        ("simulation.method", format!("{:?}", sim.method).to_lowercase()),
+        ("neuron.tau_m", t(p.tau_m)),
+        ("neuron.e_l", v(p.e_l)),
+        ("neuron.v_reset", v(p.v_reset)),
+        ("neuron.v_th", p.v_th.map_or_else(|| "none".into(), v)),
+        ("neuron.r_m", format_quantity(p.r_m, Dimension::Resistance)),
+        ("neuron.t_ref", t(p.t_ref)),
+        ("neuron.v_init", v(p.v_init)),
+        ("input.kind", drive(&sim.input.drive)),
+        ("input.noise", noise),
+    ]
+}
+
+/// The deterministic drive in words and human units.
+fn drive(drive: &Drive) -> String {
+    let a = |x| format_quantity(x, Dimension::Current);
+    match *drive {
+        Drive::Constant { i_mean } => format!("constant, i_mean = {}", a(i_mean)),
+        Drive::Sine { i_mean, amplitude, frequency, phase } => format!(
+            "sine, i_mean = {}, amplitude = {}, frequency = {}, phase = {}",
+            a(i_mean),
+            a(amplitude),
+            format_quantity(frequency, Dimension::Frequency),
+            format_quantity(phase, Dimension::Angle)
+        ),
+        Drive::Step { i_mean, amplitude, start, stop } => format!(
+            "step, i_mean = {}, amplitude = {}, from {} to {}",
+            a(i_mean),
+            a(amplitude),
+            format_quantity(start, Dimension::Time),
+            format_quantity(stop, Dimension::Time)
+        ),
+    }
+}
+
+/// One row of the simulation-vs-theory table, formatted.
+struct Comparison {
+    quantity: String,
+    simulated: String,
+    predicted: String,
+    difference: String,
+}
+
+impl Comparison {
+    /// A row; `se` is the standard error of the simulated value (same units as the values).
+    fn new(quantity: &str, simulated: f64, predicted: f64, se: f64, show: impl Fn(f64) -> String) -> Self {
+        let difference = if se > 0.0 && se.is_finite() {
+            format!("{:+.2}", (simulated - predicted) / se)
+        } else {
+            "n/a (no spread)".into()
+        };
+        Self { quantity: quantity.into(), simulated: show(simulated), predicted: show(predicted), difference }
+    }
+}
+
+/// Simulation against the theory that applies to its setup ([`TheoryValues::for_simulation`]).
+fn comparisons(sim: &Simulation, rec: &Recording) -> Vec<Comparison> {
+    let theory = TheoryValues::for_simulation(sim);
+    let n = rec.n as f64;
+    let (mean, var) = (rec.v_mean.last().copied().unwrap_or(f64::NAN), rec.v_var.last().copied().unwrap_or(f64::NAN));
+    let mut rows = Vec::new();
+    let end = format_quantity(rec.observed_time(), Dimension::Time);
+    if let Some(m) = theory.v_mean_final.filter(|_| var.is_finite()) {
+        let show = |x: f64| format!("{:.4} mV", x * 1e3);
+        rows.push(Comparison::new(&format!("mean of V at t = {end}"), mean, m, (var / n).sqrt(), show));
+    }
+    if let Some(v) = theory.v_var_final.filter(|_| var.is_finite() && rec.n > 1) {
+        let show = |x: f64| format!("{:.4} mV²", x * 1e6);
+        rows.push(Comparison::new(&format!("variance of V at t = {end}"), var, v, v * (2.0 / (n - 1.0)).sqrt(), show));
+    }
+    if let Some(rate) = theory.rate_deterministic_hz {
+        let time = rec.observed_time();
+        let counts: Vec<f64> = rec.spike_count.iter().map(|&c| f64::from(c)).collect();
+        let mean_count = counts.iter().sum::<f64>() / n;
+        let spread = if rec.n > 1 {
+            (counts.iter().map(|c| (c - mean_count) * (c - mean_count)).sum::<f64>() / (n - 1.0) / n).sqrt()
+        } else {
+            0.0
+        };
+        let show = |x: f64| format!("{x:.3} Hz");
+        rows.push(Comparison::new(
+            "mean firing rate (deterministic theory, continuous time)",
+            rec.mean_rate_hz(),
+            rate,
+            spread / time,
+            show,
+        ));
+    }
+    rows
+}
+
+/// `text` with the HTML special characters escaped.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,116 @@
+//! Figures and reports of `lifsim run` and `lifsim tutorial`: every file present, valid and of the
+//! expected size, and every figure referenced by its report.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Pixel size of every PNG (8 x 5 in at 150 dpi).
+const WIDTH: u32 = 1200;
+const HEIGHT: u32 = 750;
+/// 150 dpi in pixels per metre, as the PNG pHYs chunk stores it.
+const PER_METRE: u32 = 5906;
+
+fn lifsim(args: &[&str]) {
+    let output = Command::new(env!("CARGO_BIN_EXE_lifsim")).args(args).output().expect("lifsim runs");
+    assert!(output.status.success(), "lifsim {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// The 4-byte big-endian number at `at`.
+fn be32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap())
+}
+
+/// Checks `NAME.png` (signature, IHDR size, 150 dpi, not blank) and `NAME.svg` (root element).
+fn check_figure(dir: &Path, name: &str) {
+    let png = std::fs::read(dir.join(format!("{name}.png"))).unwrap_or_else(|e| panic!("{name}.png: {e}"));
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}.png: PNG signature");
+    assert_eq!(&png[12..16], b"IHDR", "{name}.png: IHDR first");
+    assert_eq!((be32(&png, 16), be32(&png, 20)), (WIDTH, HEIGHT), "{name}.png: pixel size");
+    let phys = png.windows(4).position(|w| w == b"pHYs").unwrap_or_else(|| panic!("{name}.png: no pHYs chunk"));
+    assert_eq!((be32(&png, phys + 4), be32(&png, phys + 8), png[phys + 12]), (PER_METRE, PER_METRE, 1), "{name}: dpi");
+    // A white page with only axes compresses to a few kB; a drawn figure with text is larger.
+    assert!(png.len() > 20_000, "{name}.png is only {} bytes", png.len());
+    let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap_or_else(|e| panic!("{name}.svg: {e}"));
+    let root = svg.trim_start().trim_start_matches(|c| c != '<');
+    assert!(root.starts_with("<svg") || root.starts_with("<?xml"), "{name}.svg: root element");
+    assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"), "{name}.svg: complete svg element");
+    assert!(svg.contains("<text"), "{name}.svg: has text");
+    assert!(svg.len() > 2_000, "{name}.svg is only {} bytes", svg.len());
+}
+
+fn report(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("report.html")).expect("report.html")
+}
+
+#[test]
+fn run_draws_every_figure_and_a_report_that_shows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    lifsim(&["run", "--out", out, "-q", "--set", "simulation.n=60"]);
+    let html = report(dir.path());
+    for name in ["voltage", "moments", "histograms", "raster", "isi", "spike_counts"] {
+        check_figure(dir.path(), name);
+        assert!(html.contains(&format!("src=\"{name}.png\"")), "report.html shows {name}.png");
+    }
+    assert!(
+        html.contains("<td><code>neuron.tau_m</code></td><td class=\"num\">20 ms</td>"),
+        "parameters in human units"
+    );
+    assert!(!html.contains("http://") && !html.contains("https://"), "report.html loads nothing from the network");
+}
+
+#[test]
+fn free_membrane_report_compares_moments_with_theory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    lifsim(&["run", "--out", out, "-q", "--set", "neuron.v_th=none", "--set", "simulation.n=2000"]);
+    for name in ["voltage", "moments", "histograms", "raster"] {
+        check_figure(dir.path(), name);
+    }
+    // No spikes without a threshold: no ISI or count figures.
+    assert!(!dir.path().join("isi.png").exists() && !dir.path().join("spike_counts.png").exists());
+    let html = report(dir.path());
+    for quantity in ["mean of V at t = 149 ms", "variance of V at t = 149 ms"] {
+        let row = html.split("<tr>").find(|row| row.contains(quantity)).unwrap_or_else(|| panic!("row {quantity}"));
+        // The last cell is the difference in standard errors: a fixed seed, well inside 5 SE.
+        let z: f64 = row.rsplit("<td class=\"num\">").next().unwrap().split('<').next().unwrap().parse().unwrap();
+        assert!(z.abs() < 5.0, "{quantity}: {z} standard errors from theory");
+    }
+}
+
+#[test]
+fn single_neuron_and_silent_runs_still_draw() {
+    // One neuron has no ensemble variance (NaN); no input and no noise means no spikes at all.
+    for settings in [["simulation.n=1", "record.traces=1"], ["input.i_mean=0", "input.noise=none"]] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().to_str().unwrap();
+        lifsim(&["run", "--out", out, "-q", "--set", settings[0], "--set", settings[1]]);
+        for name in ["voltage", "moments", "histograms", "raster"] {
+            check_figure(dir.path(), name);
+        }
+    }
+}
+
+#[test]
+fn no_plots_writes_no_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    lifsim(&["run", "--out", dir.path().to_str().unwrap(), "-q", "--no-plots", "--set", "simulation.n=10"]);
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert!(names.iter().all(|n| !n.ends_with(".png") && !n.ends_with(".svg") && n != "report.html"), "{names:?}");
+    assert!(names.contains(&"summary.json".to_string()));
+}
+
+#[test]
+fn tutorial_draws_every_exercise_and_a_report_that_shows_them_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    lifsim(&["tutorial", "--out", dir.path().to_str().unwrap(), "-q"]);
+    let html = report(dir.path());
+    let mut last = 0;
+    for name in ["ex02", "ex04", "ex05", "ex06", "ex07", "ex08", "ex09", "ex10", "ex11", "ex12"] {
+        check_figure(dir.path(), name);
+        let at = html.find(&format!("src=\"{name}.png\"")).unwrap_or_else(|| panic!("report.html shows {name}"));
+        assert!(at > last, "{name} in exercise order");
+        last = at;
+    }
+}
