@@ -103,9 +103,17 @@ def test_save_and_load_round_trip(tmp_path):
 @pytest.mark.parametrize(
     "params",
     [
-        ["n=400", "seed=7"],
-        ["n=300", "noise=white", "sigma_v=4 mV", "v_th=none", "method=exact"],
-        ["n=257", "noise=ou", "tau_noise=3 ms", "kind=sine", "amplitude=100 pA", "traces=3", "every=2"],
+        ["simulation.n=400", "simulation.seed=7"],
+        ["simulation.n=300", "input.noise=white", "input.sigma_v=4 mV", "neuron.v_th=none", "simulation.method=exact"],
+        [
+            "simulation.n=257",
+            "input.noise=ou",
+            "input.tau_noise=3 ms",
+            "input.kind=sine",
+            "input.amplitude=100 pA",
+            "record.traces=3",
+            "record.every=2",
+        ],
     ],
 )
 def test_bit_identical_to_the_command_line(tmp_path, lifsim_cli, params):
@@ -114,7 +122,8 @@ def test_bit_identical_to_the_command_line(tmp_path, lifsim_cli, params):
     for p in params:
         args += ["--set", p]
     subprocess.run(args, check=True)
-    kwargs = dict(p.split("=", 1) for p in params)
+    # The Python keyword is the configuration key without its section.
+    kwargs = dict(p.split(".", 1)[1].split("=", 1) for p in params)
     result = lifsim.simulate(**kwargs)
     with np.load(out / "results.npz") as cli:
         assert sorted(cli.files) == sorted(result.arrays())
