@@ -1,6 +1,8 @@
 """The Python API: arrays, configuration objects, files and the command line's results."""
 
+import copy
 import json
+import pickle
 import subprocess
 
 import numpy as np
@@ -73,6 +75,14 @@ def test_config_build_inspect_copy_modify():
     r = lifsim.simulate(config=cfg, n=20)
     assert r.n == 20 and cfg.n == 100
     assert r.config.tau_m == 0.01 and r.config.v_th is None
+
+
+def test_config_copies_and_pickles():
+    cfg = lifsim.Config(n=7, v_th=None, hist_times=["2 ms"])
+    for other in [copy.copy(cfg), copy.deepcopy(cfg), pickle.loads(pickle.dumps(cfg))]:
+        assert other == cfg and other is not cfg
+        other.n = 8
+        assert cfg.n == 7
 
 
 def test_toml_round_trip_and_load_config(tmp_path):

@@ -63,6 +63,15 @@ class Config:
         object.__setattr__(config, "_native", self._native.copy())
         return config.update(**params)
 
+    def __copy__(self) -> Config:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Config:
+        return self.copy()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Config.from_toml, (self.to_toml(),))
+
     def validate(self) -> Config:
         """Checks every value and range as a run would; `ValueError` naming the parameter."""
         self._native.validate()
