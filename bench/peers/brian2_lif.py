@@ -26,12 +26,17 @@ Timing:
 - runtime targets: setup_s is the rest of the run() call (code generation and,
   for cython, compiling or loading the cached extensions).
 - cpp_standalone: build_s is code generation + compilation (make) of the project;
-  the project directory is reused per (n, threads) under --build-root, so an
-  unchanged project recompiles nothing (delete it for a cold build).
+  the project directory is reused per (n, threads, stats) under
+  bench/out/brian2_standalone, so a repeat recompiles only main.cpp (which holds
+  the seed); delete the directory for a cold build.
   binary_s is the whole binary run (allocation, loop, writing results) and
-  binary_peak_rss_kib the binary's own peak RSS (the compiler's is excluded).
+  binary_peak_rss_kib the binary's own peak RSS (the compiler's is excluded);
+  cpu_s is the binary's whole CPU time (it cannot be split like wall_s).
+- runtime targets: cpu_s is the process CPU time of the run() call, so it
+  includes setup_s's share (a fraction of a second once extensions are cached).
 """
 
+import json
 import os
 import sys
 import tempfile
@@ -44,7 +49,7 @@ from workload import (DT, E_L, MU, SIGMA_V, STEPS, T_MAX, T_REF, TAU_M, V_RESET,
 
 VARIANTS = ["cython", "numpy", "cpp_standalone"]
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_BUILD_ROOT = os.path.join(HERE, "..", "out", "brian2_standalone")
+BUILD_ROOT = os.path.join(HERE, "..", "out", "brian2_standalone")
 
 
 def _build_network(b2, n, stats):
@@ -77,7 +82,7 @@ def _series(monitor, n):
     return mean, v2sum / n - mean ** 2
 
 
-def run(n, seed=1, threads=1, stats=True, variant="cython", build_root=DEFAULT_BUILD_ROOT):
+def run(n, seed=1, threads=1, stats=True, variant="cython"):
     """Simulate W for n neurons with the given Brian2 variant; returns workload.result(...)."""
     import brian2 as b2
 
@@ -86,13 +91,13 @@ def run(n, seed=1, threads=1, stats=True, variant="cython", build_root=DEFAULT_B
     extra = {"brian2_version": b2.__version__, "variant": variant}
 
     if variant == "cpp_standalone":
-        directory = os.path.join(build_root, f"n{n}_t{threads}_s{int(stats)}")
+        directory = os.path.join(BUILD_ROOT, f"n{n}_t{threads}_s{int(stats)}")
         b2.set_device("cpp_standalone", build_on_run=False, directory=directory)
         if threads > 1:
             b2.prefs.devices.cpp_standalone.openmp_threads = threads
-        rss_file = tempfile.NamedTemporaryFile(suffix=".rss", delete=False).name
+        usage_file = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
         b2.prefs.devices.cpp_standalone.run_cmd_unix = [
-            sys.executable, os.path.join(HERE, "rss_exec.py"), rss_file, "./main"]
+            sys.executable, os.path.join(HERE, "rss_exec.py"), usage_file, "./main"]
         extra["threads_used"] = threads
     else:
         b2.prefs.codegen.target = variant
@@ -100,9 +105,9 @@ def run(n, seed=1, threads=1, stats=True, variant="cython", build_root=DEFAULT_B
 
     b2.seed(seed)
     net, spikes, monitor = _build_network(b2, n, stats)
-    t_run = time.perf_counter()
+    t_run, c_run = time.perf_counter(), time.process_time()
     net.run(T_MAX * b2.second)
-    run_call_s = time.perf_counter() - t_run
+    run_call_s, cpu = time.perf_counter() - t_run, time.process_time() - c_run
 
     if variant == "cpp_standalone":
         t_build = time.perf_counter()
@@ -111,9 +116,11 @@ def run(n, seed=1, threads=1, stats=True, variant="cython", build_root=DEFAULT_B
         t_bin = time.perf_counter()
         b2.device.run(directory=directory, with_output=False)
         extra["binary_s"] = time.perf_counter() - t_bin
-        with open(rss_file) as f:
-            extra["binary_peak_rss_kib"] = int(f.read())
-        os.unlink(rss_file)
+        with open(usage_file) as f:
+            usage = json.load(f)
+        os.unlink(usage_file)
+        extra["binary_peak_rss_kib"] = usage["peak_rss_kib"]
+        cpu = usage["cpu_s"]
     else:
         extra["setup_s"] = run_call_s - b2.device._last_run_time
     wall = b2.device._last_run_time
@@ -121,7 +128,7 @@ def run(n, seed=1, threads=1, stats=True, variant="cython", build_root=DEFAULT_B
     counts = np.asarray(spikes.count[:])
     times = np.asarray(spikes.t_[:])
     v_mean, v_var = _series(monitor, n) if stats else (None, None)
-    return result(f"brian2-{variant}", n, counts, wall, stats="exact" if stats else "none",
+    return result(f"brian2-{variant}", n, counts, wall, cpu_s=cpu, stats="exact" if stats else "none",
                   v_mean=v_mean, v_var=v_var,
                   first_spike_ms=float(times.min() * 1e3) if times.size else None, **extra)
 

@@ -41,11 +41,12 @@ DRIFT = DT / TAU_M
 NOISE = SIGMA_V * math.sqrt(2.0 * DT / TAU_M)
 
 
-def result(impl, n, counts, wall_s, *, stats, v_mean=None, v_var=None, **extra):
+def result(impl, n, counts, wall_s, *, cpu_s, stats, v_mean=None, v_var=None, **extra):
     """Summarise one run.
 
     counts: per-neuron spike counts (array-like of length n).
     wall_s: seconds spent in the simulation loop (what ns/neuron-step is computed from).
+    cpu_s: CPU seconds (all threads) of the same span, less sensitive to a busy machine.
     stats: how the per-step ensemble mean/variance of V was recorded ("exact", "none", ...).
     v_mean, v_var: the recorded per-step series, if any; only their average over the
     second half of the run is kept (a cheap sanity check of the stationary state).
@@ -63,6 +64,7 @@ def result(impl, n, counts, wall_s, *, stats, v_mean=None, v_var=None, **extra):
         "count_sd": float(counts.std(ddof=1)) if n > 1 else 0.0,
         "wall_s": float(wall_s),
         "ns_per_neuron_step": float(wall_s) / (n * STEPS) * 1e9,
+        "cpu_s": float(cpu_s),
         "stats": stats,
     }
     if v_mean is not None:

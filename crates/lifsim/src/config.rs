@@ -6,7 +6,7 @@
 
 use crate::error::{Error, ParamError};
 use crate::input::{Drive, Input, Noise};
-use crate::integrate::Method;
+use crate::integrate::{Crossing, Method};
 use crate::params::{LifParams, finite};
 use crate::simulation::{RecordSpec, Simulation};
 use crate::units::{Dimension, UnitError, format_quantity, parse_quantity};
@@ -153,6 +153,8 @@ pub struct SimulationSection {
     pub seed: u64,
     /// Integration method.
     pub method: Method,
+    /// Threshold-crossing rule.
+    pub crossing: Crossing,
 }
 
 /// `[neuron]`: the LIF parameters (SI units); `None` means "derived" (v_init = e_l) or
@@ -243,7 +245,14 @@ impl Default for Config {
     fn default() -> Self {
         let p = LifParams::default();
         Self {
-            simulation: SimulationSection { t_max: 0.15, dt: 1e-3, n: 500, seed: 2017, method: Method::Euler },
+            simulation: SimulationSection {
+                t_max: 0.15,
+                dt: 1e-3,
+                n: 500,
+                seed: 2017,
+                method: Method::Euler,
+                crossing: Crossing::Grid,
+            },
             neuron: NeuronSection {
                 tau_m: p.tau_m,
                 e_l: p.e_l,
@@ -316,6 +325,11 @@ const KEYS: &[Key] = &[
         "simulation.method",
         Kind::Choice(&["euler", "exact"]),
         "\"euler\" (the tutorial's forward Euler) or \"exact\" (exponential propagator, exact OU step)",
+    ),
+    key(
+        "simulation.crossing",
+        Kind::Choice(&["grid", "bridge"]),
+        "\"grid\" (spike when V >= v_th on the grid, the tutorial's rule) or \"bridge\" (also when the white-noise path crossed between grid points)",
     ),
     key("neuron.tau_m", Kind::Quantity(Time), "membrane time constant"),
     key("neuron.e_l", Kind::Quantity(Voltage), "leak (resting) potential"),
@@ -426,6 +440,9 @@ impl Config {
             ("simulation.seed", Parsed::Count(c)) => s.seed = c,
             ("simulation.method", Parsed::Name(m)) => {
                 s.method = if m == "exact" { Method::Exact } else { Method::Euler }
+            }
+            ("simulation.crossing", Parsed::Name(m)) => {
+                s.crossing = if m == "bridge" { Crossing::Bridge } else { Crossing::Grid }
             }
             ("neuron.tau_m", Parsed::Number(x)) => p.tau_m = x,
             ("neuron.e_l", Parsed::Number(x)) => p.e_l = x,
@@ -550,6 +567,7 @@ impl Config {
             "simulation.n" => s.n.to_string(),
             "simulation.seed" => s.seed.to_string(),
             "simulation.method" => enum_name(s.method.name()),
+            "simulation.crossing" => enum_name(s.crossing.name()),
             "neuron.tau_m" => quoted(p.tau_m, Time),
             "neuron.e_l" => quoted(p.e_l, Voltage),
             "neuron.v_reset" => quoted(p.v_reset, Voltage),
@@ -661,12 +679,21 @@ impl Config {
                 Noise::Ou { sigma_v, tau_noise: i.tau_noise }
             }
         };
+        if s.crossing == Crossing::Bridge && !matches!(noise, Noise::White { .. }) {
+            return Err(ParamError::new(
+                "simulation.crossing",
+                "\"bridge\"",
+                "\"grid\" unless input.noise = \"white\" (only a diffusive path can cross between grid points)",
+            )
+            .into());
+        }
         let steps = steps as usize;
         let record = build_record(r, s.n, s.t_max, s.dt, steps)?;
         Ok(Simulation {
             neuron,
             input: Input { drive, noise },
             method: s.method,
+            crossing: s.crossing,
             dt: s.dt,
             t_max: s.t_max,
             steps,

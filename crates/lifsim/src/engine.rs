@@ -14,7 +14,7 @@
 
 use crate::error::Error;
 use crate::input::Noise;
-use crate::integrate::{StepConstants, drive_per_step};
+use crate::integrate::{Crossing, StepConstants, drive_per_step};
 use crate::record::{ChunkLog, Histogram, Moments, Recording, Spikes, Traces};
 use crate::rng::{self, Stream};
 use crate::simulation::Simulation;
@@ -182,6 +182,15 @@ impl NoiseSource for OuNoise {
     }
 }
 
+/// Sub-step crossing detection by the Brownian-bridge probability (see [`Crossing::Bridge`]).
+struct Bridge {
+    /// V before the current update.
+    previous: Vec<f64>,
+    /// `2 / s^2`, `s^2` the per-step noise variance of V (1/V^2).
+    two_over_variance: f64,
+    blocks: BlockBuffer,
+}
+
 /// What every chunk shares, computed once before the loop.
 struct Shared<'a> {
     sim: &'a Simulation,
@@ -205,6 +214,8 @@ struct Chunk<N> {
     /// How many of this chunk's neurons are traced.
     traced: usize,
     noise: N,
+    /// Sub-step crossing state, for `Crossing::Bridge` only.
+    bridge: Option<Bridge>,
     log: ChunkLog,
     /// V at each histogram step, one vector per histogram.
     snapshots: Vec<Vec<f64>>,
@@ -224,19 +235,33 @@ impl<N: NoiseSource> Chunk<N> {
     /// One update to step `k`: affine step, noise, refractory clamp, threshold and reset.
     #[inline]
     fn advance(&mut self, k: usize, shared: &Shared) {
-        let (decay, drive) = (shared.decay, shared.drive[k]);
+        let (decay, drive, sample) = (shared.decay, shared.drive[k], (k - 1) as u64);
+        if let Some(bridge) = &mut self.bridge {
+            bridge.previous.clone_from(&self.v);
+        }
         for v in &mut self.v {
             *v = decay * *v + drive;
         }
         // The noise is drawn (keyed by step) whether or not the neuron is clamped, so the
         // streams never depend on the dynamics.
-        self.noise.add((k - 1) as u64, &mut self.v);
+        self.noise.add(sample, &mut self.v);
+        let th = shared.v_th;
+        let bridge = self.bridge.as_mut().map(|Bridge { previous, two_over_variance, blocks }| {
+            let uniforms = blocks.lane(sample, previous.len(), Stream::Crossing, |w| w.map(rng::uniform_open));
+            (previous.as_slice(), uniforms, *two_over_variance)
+        });
         let mut spikes_now = 0;
         for (j, (v, hold)) in self.v.iter_mut().zip(&mut self.hold).enumerate() {
             if *hold > 0 {
                 *hold -= 1;
                 *v = shared.v_reset;
-            } else if *v >= shared.v_th {
+                continue;
+            }
+            let crossed = *v >= th
+                || bridge.is_some_and(|(previous, uniforms, scale)| {
+                    uniforms[j] < (-scale * (th - previous[j]) * (th - *v)).exp()
+                });
+            if crossed {
                 *v = shared.v_reset;
                 *hold = shared.hold_steps;
                 self.spike_count[j] += 1;
@@ -291,6 +316,11 @@ fn run_generic<N: NoiseSource>(
                 spike_count: vec![0; len],
                 traced: spec.traces.saturating_sub(first).min(len),
                 noise: make_noise(first as u64, len),
+                bridge: (sim.crossing == Crossing::Bridge).then(|| Bridge {
+                    previous: Vec::with_capacity(len),
+                    two_over_variance: 2.0 / (constants.noise_scale * constants.noise_scale),
+                    blocks: BlockBuffer::new(sim.seed, first as u64),
+                }),
                 log: ChunkLog::default(),
                 snapshots: vec![Vec::new(); spec.hist_steps.len()],
             }

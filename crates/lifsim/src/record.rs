@@ -157,6 +157,11 @@ impl Moments {
         if other.count == 0.0 {
             return;
         }
+        if self.count == 0.0 {
+            // Merging into nothing must copy, not compute 0 + m c / c (which can be off by an ulp).
+            *self = *other;
+            return;
+        }
         let count = self.count + other.count;
         let delta = other.mean - self.mean;
         self.mean += delta * other.count / count;

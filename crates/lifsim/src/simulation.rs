@@ -1,7 +1,7 @@
 //! A validated, fully resolved simulation: what `run` needs and nothing it must re-check.
 
 use crate::input::{Input, Noise};
-use crate::integrate::Method;
+use crate::integrate::{Crossing, Method};
 use crate::params::LifParams;
 use crate::units::{Dimension, format_quantity};
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,8 @@ pub struct Simulation {
     pub input: Input,
     /// Integration method.
     pub method: Method,
+    /// Threshold-crossing rule.
+    pub crossing: Crossing,
     /// Time step (s).
     pub dt: f64,
     /// Simulated duration (s), as configured.

@@ -171,14 +171,14 @@ fn prefix_power(unit: &str, dim: Dimension) -> Option<i32> {
 /// ```
 pub fn format_quantity(value: f64, dim: Dimension) -> String {
     let symbol = match dim {
-        Dimension::Dimensionless => return format_number(value),
-        Dimension::Angle => return format!("{} rad", format_number(value)),
+        Dimension::Dimensionless => return format_number(value, 0),
+        Dimension::Angle => return format!("{} rad", format_number(value, 0)),
         _ => dim.symbols()[0],
     };
     if value == 0.0 || !value.is_finite() {
-        return format!("{} {symbol}", format_number(value));
+        return format!("{} {symbol}", format_number(value, 0));
     }
-    let magnitude = value.abs().log10().floor() as i32;
+    let magnitude = decimal_exponent(value);
     let (prefix, power) = PREFIXES
         .iter()
         .filter(|(p, _)| !matches!(*p, "µ" | "μ"))
@@ -186,26 +186,41 @@ pub fn format_quantity(value: f64, dim: Dimension) -> String {
         .find(|(_, power)| magnitude >= *power)
         .copied()
         .unwrap_or(("p", -12));
-    // Shift the decimal exponent in text so that 2.5e-10 A prints as exactly 250 pA.
-    let sci = format!("{value:e}");
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let scaled: f64 = format!("{mantissa}e{}", exponent - power).parse().unwrap_or(value);
-    format!("{} {prefix}{symbol}", format_number(scaled))
+    format!("{} {prefix}{symbol}", format_number(value, power))
 }
 
-/// A number with at most 10 significant digits and no trailing zeros.
-fn format_number(value: f64) -> String {
-    if value == 0.0 {
-        return "0".into();
+/// The decimal exponent of `value`'s shortest representation (`2.5e-10` -> -10).
+fn decimal_exponent(value: f64) -> i32 {
+    let sci = format!("{value:e}");
+    sci.split_once('e').and_then(|(_, e)| e.parse().ok()).unwrap_or(0)
+}
+
+/// `value / 10^power` written with the shortest digits that read back to exactly `value`.
+///
+/// The decimal point is moved in the text of Rust's shortest round-trip representation, so
+/// no rounding happens: "8.097448782150435e-10" with power -12 becomes "809.7448782150435".
+fn format_number(value: f64, power: i32) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
     }
-    let text = format!("{value:.10e}");
-    let parsed: f64 = text.parse().unwrap_or(value);
-    let mut shown = format!("{parsed}");
-    if shown.len() > 14 {
-        shown = format!("{parsed:.6e}");
-    }
-    shown
+    let sci = format!("{:e}", value.abs());
+    let (mantissa, _) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let point = decimal_exponent(value) - power + 1; // digits before the decimal point
+    let sign = if value < 0.0 { "-" } else { "" };
+    let len = digits.len() as i32;
+    let body = if !(-6..=21).contains(&point) {
+        let (first, rest) = digits.split_at(1);
+        let rest = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        format!("{first}{rest}e{}", point - 1)
+    } else if point <= 0 {
+        format!("0.{}{digits}", "0".repeat((-point) as usize))
+    } else if point >= len {
+        format!("{digits}{}", "0".repeat((point - len) as usize))
+    } else {
+        format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+    };
+    format!("{sign}{body}")
 }
 
 #[cfg(test)]
@@ -258,5 +273,11 @@ mod tests {
         }
         assert_eq!(format_quantity(0.15, Dimension::Time), "150 ms");
         assert_eq!(format_quantity(1e-4, Dimension::Time), "100 us");
+        assert_eq!(format_quantity(8.097448782150435e-10, Dimension::Current), "809.7448782150435 pA");
+        assert_eq!(format_quantity(1.234e-20, Dimension::Current), "1.234e-8 pA");
+        assert_eq!(format_quantity(0.1, Dimension::Dimensionless), "0.1");
+        assert_eq!(format_quantity(1.2345678901e-3, Dimension::Dimensionless), "0.0012345678901");
+        assert_eq!(format_quantity(1.23456789e-5, Dimension::Angle), "0.0000123456789 rad");
+        assert_eq!(format_quantity(-3e30, Dimension::Dimensionless), "-3e30");
     }
 }

@@ -1,0 +1,201 @@
+//! The `lifsim` binary end to end: result files, exit codes, error messages, atomic output.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lifsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lifsim")).args(args).output().expect("the lifsim binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A small, fast run with every recorder on.
+const SMALL: &[&str] = &["--quiet", "--set", "simulation.n=40", "--set", "record.traces=3"];
+
+fn run_small(out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(SMALL);
+    args.extend_from_slice(extra);
+    lifsim(&args)
+}
+
+/// Reads one `.npy` array of little-endian f64 from `results.npz`, with its shape text.
+fn npz_f64(path: &Path, name: &str) -> (String, Vec<f64>) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut entry = archive.by_name(&format!("{name}.npy")).unwrap();
+    let mut bytes = Vec::new();
+    entry.read_to_end(&mut bytes).unwrap();
+    assert_eq!(&bytes[..6], b"\x93NUMPY");
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = String::from_utf8(bytes[10..10 + header_len].to_vec()).unwrap();
+    assert!(header.contains("'descr': '<f8'"), "{header}");
+    let data = bytes[10 + header_len..].chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+    (header, data)
+}
+
+#[test]
+fn default_run_writes_summary_npz_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = run_small(&out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["n"], 40);
+    assert_eq!(summary["steps"], 150);
+    assert_eq!(summary["config"]["neuron"]["r_m"], 100e6);
+    assert_eq!(summary["config"]["neuron"]["v_init"], -60e-3);
+    assert_eq!(summary["config"]["record"]["hist_times"], serde_json::json!([0.015, 0.15]));
+    let count = summary["spikes"]["count"].as_u64().unwrap();
+    assert!(count > 0, "the default neuron fires");
+
+    let (_, t) = npz_f64(&out.join("results.npz"), "t");
+    assert_eq!(t.len(), 150);
+    assert_eq!(t[10], 10.0 * 1e-3);
+    let (_, v_mean) = npz_f64(&out.join("results.npz"), "v_mean");
+    assert_eq!(v_mean[0], -60e-3, "index 0 is t = 0, v_mean[0] = v_init");
+    let (header, traces) = npz_f64(&out.join("results.npz"), "v_traces");
+    assert!(header.contains("'shape': (3, 150)"), "{header}");
+    assert_eq!(traces.len(), 450);
+    let (_, spike_time) = npz_f64(&out.join("results.npz"), "spike_time");
+    assert_eq!(spike_time.len() as u64, count);
+
+    let csv = std::fs::read_to_string(out.join("spikes.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("neuron,step,time_s"));
+    assert_eq!(lines.count() as u64, count);
+    let leftovers: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 3, "only the three result files: {leftovers:?}");
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = ["--set", "simulation.n=1000", "--set", "input.noise=white", "--set", "simulation.dt=0.5 ms"];
+    let mut files = Vec::new();
+    for threads in ["1", "2", "7"] {
+        let out = dir.path().join(threads);
+        let mut args = extra.to_vec();
+        args.extend(["--threads", threads]);
+        assert!(run_small(&out, &args).status.success());
+        files.push((std::fs::read(out.join("results.npz")).unwrap(), std::fs::read(out.join("spikes.csv")).unwrap()));
+    }
+    assert!(files.windows(2).all(|w| w[0] == w[1]), "results.npz and spikes.csv are byte-identical");
+}
+
+#[test]
+fn printed_default_config_runs_as_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let printed = lifsim(&["config"]);
+    assert!(printed.status.success());
+    let text = String::from_utf8(printed.stdout).unwrap();
+    assert!(text.contains("tau_m = \"20 ms\"") && text.contains("r_m = \"100 Mohm\""), "{text}");
+    let path = dir.path().join("default.toml");
+    std::fs::write(&path, &text).unwrap();
+    let out = dir.path().join("out");
+    let output = lifsim(&["run", path.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+/// Each bad input: exit code 2, a message naming the key (or path) and what is valid, and
+/// no output directory content.
+#[test]
+fn bad_configuration_exits_2_with_a_message_and_writes_nothing() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["--set", "neuron.tau=5"], &["neuron.tau", "did you mean `neuron.tau_m`"]),
+        (&["--set", "neuron.tau_m=20 mV"], &["neuron.tau_m", "a time", "voltage"]),
+        (&["--set", "input.i_mean=nan"], &["input.i_mean", "finite"]),
+        (&["--set", "neuron.e_l=inf"], &["neuron.e_l", "finite"]),
+        (&["--set", "simulation.dt=0"], &["simulation.dt", "positive"]),
+        (&["--set", "simulation.dt=1 s"], &["simulation.dt", "t_max"]),
+        (&["--set", "simulation.n=0"], &["simulation.n", "from 1"]),
+        (&["--set", "neuron.t_ref=-1 ms"], &["neuron.t_ref", ">= 0"]),
+        (&["--set", "neuron.v_th=-80 mV"], &["neuron.v_th", "above neuron.v_reset"]),
+        (&["--set", "neuron.tau_m=0"], &["neuron.tau_m", "positive"]),
+        (&["--set", "simulation.t_max=1", "--set", "simulation.dt=50 ms"], &["simulation.dt", "2 tau_m", "exact"]),
+        (&["--set", "simulation.method=runge-kutta"], &["simulation.method", "\"euler\", \"exact\""]),
+        (&["--set", "noequals"], &["--set noequals", "KEY=VALUE"]),
+        (&["--threads", "0"], &["--threads", "at least 1"]),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (args, needles)) in cases.iter().enumerate() {
+        let out = dir.path().join(format!("case{i}"));
+        let output = run_small(&out, args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        for needle in *needles {
+            assert!(message.contains(needle), "{args:?}: `{needle}` missing from: {message}");
+        }
+        assert!(!message.contains("panicked") && !message.contains("RUST_BACKTRACE"), "{message}");
+        assert_eq!(message.trim().lines().count(), 1, "one message: {message}");
+        assert!(!out.join("summary.json").exists() && !out.join("results.npz").exists(), "{args:?} wrote results");
+    }
+}
+
+#[test]
+fn unreadable_and_malformed_config_files_exit_2_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml");
+    let output = lifsim(&["run", missing.to_str().unwrap(), "--quiet"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("missing.toml"), "{}", stderr(&output));
+
+    let malformed = dir.path().join("bad.toml");
+    std::fs::write(&malformed, "[neuron\ntau_m = 1\n").unwrap();
+    let output = lifsim(&["run", malformed.to_str().unwrap(), "--quiet"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("bad.toml") && stderr(&output).contains("malformed"), "{}", stderr(&output));
+
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(&unknown, "[simulation]\nsteps = 10\n").unwrap();
+    let output = lifsim(&["run", unknown.to_str().unwrap(), "--quiet"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("simulation.steps"), "{}", stderr(&output));
+}
+
+#[test]
+fn an_output_path_that_cannot_be_written_exits_1_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "not a directory").unwrap();
+    let out = blocker.join("out");
+    let output = run_small(&out, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("a-file"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_neuron_that_never_fires_is_a_warning_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_small(&dir.path().join("out"), &["--set", "input.i_mean=50 pA", "--set", "input.noise=none"]);
+    assert!(output.status.success());
+    assert!(stderr(&output).contains("warning: the neuron can never reach its threshold"), "{}", stderr(&output));
+}
+
+/// Ctrl-C during a long run: exit code 130, a message, and no result file at all.
+#[cfg(unix)]
+#[test]
+fn interrupt_stops_the_run_and_leaves_no_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lifsim"))
+        .args(["run", "--quiet", "--out", out.to_str().unwrap()])
+        .args(["--set", "simulation.n=20000", "--set", "simulation.t_max=1000", "--set", "record.traces=0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let started = std::time::Instant::now();
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "stops promptly");
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(stderr(&output).contains("interrupted"), "{}", stderr(&output));
+    let left: Vec<_> = std::fs::read_dir(&out).map(|d| d.map(|e| e.unwrap().file_name()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "no files left behind: {left:?}");
+}
