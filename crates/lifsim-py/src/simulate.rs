@@ -50,6 +50,7 @@ pub fn simulate<'py>(
     let hists = rec.histograms;
     let bins = hists.first().map_or(0, |h| h.counts.len());
     let hist_times: Vec<f64> = hists.iter().map(|h| h.time).collect();
+    let histograms = hists.len();
     let (mut hist_edges, mut hist_counts) = (Vec::new(), Vec::new());
     for h in hists {
         hist_edges.extend(h.edges);
@@ -66,7 +67,6 @@ pub fn simulate<'py>(
     arrays.set_item("spike_time", spike_time.into_pyarray(py))?;
     arrays.set_item("spike_count", rec.spike_count.into_pyarray(py))?;
     arrays.set_item("hist_times", hist_times.into_pyarray(py))?;
-    let histograms = hist_edges.len() / (bins + 1).max(1);
     arrays.set_item("hist_edges", hist_edges.into_pyarray(py).reshape([histograms, bins + 1])?)?;
     arrays.set_item("hist_counts", hist_counts.into_pyarray(py).reshape([histograms, bins])?)?;
     Ok((arrays, summary))
