@@ -182,7 +182,7 @@ fn a_neuron_that_never_fires_is_a_warning_not_an_error() {
 fn interrupt_stops_the_run_and_leaves_no_files() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lifsim"))
+    let child = Command::new(env!("CARGO_BIN_EXE_lifsim"))
         .args(["run", "--quiet", "--out", out.to_str().unwrap()])
         .args(["--set", "simulation.n=20000", "--set", "simulation.t_max=1000", "--set", "record.traces=0"])
         .stderr(std::process::Stdio::piped())

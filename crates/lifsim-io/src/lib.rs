@@ -8,7 +8,7 @@
 pub mod npz;
 
 use lifsim::Recording;
-use lifsim::summary::Summary;
+use serde::Serialize;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -80,9 +80,12 @@ impl OutputSet {
 
 /// Writes `summary.json`, `results.npz` and `spikes.csv` for a run into `out` (not yet committed).
 ///
+/// `summary` is normally a [`lifsim::summary::Summary`]; any serializable value is accepted so that a summary
+/// read back from `summary.json` (the Python package's `Result.save`) can be written again.
+///
 /// # Errors
 /// Any I/O error, with the file's path.
-pub fn add_run_files(out: &mut OutputSet, summary: &Summary, rec: &Recording) -> io::Result<()> {
+pub fn add_run_files(out: &mut OutputSet, summary: &impl Serialize, rec: &Recording) -> io::Result<()> {
     out.add("summary.json", |w| {
         serde_json::to_writer_pretty(&mut *w, summary).map_err(io::Error::other)?;
         writeln!(w)

@@ -540,6 +540,18 @@ impl Config {
         out
     }
 
+    /// The TOML text of the value of `key` (`section.name`) in human units, e.g. `"20 ms"`
+    /// (quotes included), `500` or `"none"`; `None` for a derived default or an unknown key.
+    ///
+    /// ```
+    /// let config = lifsim::Config::default();
+    /// assert_eq!(config.value_text("neuron.tau_m").as_deref(), Some("\"20 ms\""));
+    /// assert_eq!(config.value_text("neuron.v_init"), None);
+    /// ```
+    pub fn value_text(&self, key: &str) -> Option<String> {
+        self.show(KEYS.iter().find(|k| k.name == key)?)
+    }
+
     /// The TOML text of one key's value in human units; `None` for a derived default.
     fn show(&self, key: &Key) -> Option<String> {
         let quoted = |x: f64, dim: Dimension| match dim {

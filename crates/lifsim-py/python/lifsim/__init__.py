@@ -1,0 +1,17 @@
+"""lifsim: ensembles of leaky integrate-and-fire neurons, with results as NumPy arrays.
+
+>>> import lifsim
+>>> result = lifsim.simulate(n=1000, noise="white", sigma_v="4 mV", v_th=None)
+>>> result.v_mean.shape == result.t.shape
+True
+
+Every keyword is a configuration key of the ``lifsim`` command (``tau_m``, ``dt``, ``n``,
+...; see ``lifsim.PARAMETERS``) and takes a number in SI units or a string with a unit
+(``"20 ms"``); ``None`` means ``"none"`` (``v_th=None``: a free membrane).
+"""
+
+from ._config import PARAMETERS, Config, load_config
+from ._native import VERSION as __version__
+from ._result import Result, load, simulate
+
+__all__ = ["PARAMETERS", "Config", "Result", "load", "load_config", "simulate", "__version__"]

@@ -1,0 +1,119 @@
+"""The configuration: the command line's keys as Python keywords, values in any unit."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from typing import Any
+
+from . import _native
+
+#: Python keyword -> configuration key (``"tau_m"`` -> ``"neuron.tau_m"``), from the core's key list.
+KEYS: dict[str, str] = {key.split(".", 1)[1]: key for key in _native.KEYS}
+
+#: Every keyword that `simulate` and `Config` accept, in documentation order.
+PARAMETERS: tuple[str, ...] = tuple(KEYS)
+
+
+def _key(name: str) -> str:
+    """The configuration key of keyword `name`; `ValueError` naming it when it is unknown."""
+    try:
+        return KEYS[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, PARAMETERS, n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        raise ValueError(f"unknown parameter `{name}`{hint} (valid: {', '.join(PARAMETERS)})") from None
+
+
+class Config:
+    """A lifsim configuration: ``Config(n=1000, tau_m="10 ms")``.
+
+    Attributes read as SI values (``cfg.tau_m == 0.01``) and assign like keywords
+    (``cfg.tau_m = "10 ms"``); ``repr`` shows human units and evaluates back to an equal
+    configuration. Units and types are checked on assignment, ranges by `validate` (and by
+    every run).
+    """
+
+    __slots__ = ("_native",)
+    _native: _native.Config
+
+    def __init__(self, **params: Any) -> None:
+        object.__setattr__(self, "_native", _native.Config())
+        self.update(**params)
+
+    @classmethod
+    def from_toml(cls, text: str) -> Config:
+        """Reads TOML text as written by ``lifsim config`` (unset keys keep their defaults)."""
+        config = cls()
+        object.__setattr__(config, "_native", _native.Config.from_toml(text))
+        return config
+
+    def update(self, **params: Any) -> Config:
+        """Sets the given keywords (all or none of them) and returns this configuration."""
+        native = self._native.copy()
+        for name, value in params.items():
+            native.set(_key(name), value)
+        object.__setattr__(self, "_native", native)
+        return self
+
+    def copy(self, **params: Any) -> Config:
+        """An independent copy, with the given keywords changed."""
+        config = Config()
+        object.__setattr__(config, "_native", self._native.copy())
+        return config.update(**params)
+
+    def __copy__(self) -> Config:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Config:
+        return self.copy()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Config.from_toml, (self.to_toml(),))
+
+    def validate(self) -> Config:
+        """Checks every value and range as a run would; `ValueError` naming the parameter."""
+        self._native.validate()
+        return self
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings about the setup, e.g. a threshold that the drive can never reach."""
+        return self._native.warnings()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every parameter's value in SI units (``None`` for a derived default or "none")."""
+        sections = json.loads(self._native.to_json())
+        return {name: sections[key.split(".")[0]][name] for name, key in KEYS.items()}
+
+    def to_toml(self) -> str:
+        """The configuration as commented TOML in human units, readable by ``lifsim run``."""
+        return self._native.to_toml()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in KEYS:
+            return self.to_dict()[name]
+        raise AttributeError(f"lifsim.Config has no parameter `{name}`")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.update(**{name: value})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and self._native == other._native
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        lines = []
+        for name, key in KEYS.items():
+            text = self._native.value_text(key)
+            if text is not None:
+                lines.append(f"    {name}={text},")
+        return "lifsim.Config(\n" + "\n".join(lines) + "\n)"
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Reads a TOML configuration file as used by ``lifsim run FILE``."""
+    with open(path, encoding="utf-8") as f:
+        return Config.from_toml(f.read())

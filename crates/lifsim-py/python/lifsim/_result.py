@@ -1,0 +1,148 @@
+"""A run's result: NumPy arrays under the names of the command line's files, plus its summary."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING, Any, Mapping, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import _native
+from ._config import Config
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+class _Array:
+    """A read-only attribute that returns one of the result's arrays (no copy)."""
+
+    def __init__(self, name: str, doc: str) -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, result: None, owner: type | None = None) -> _Array: ...
+    @overload
+    def __get__(self, result: Result, owner: type | None = None) -> NDArray[Any]: ...
+    def __get__(self, result: Result | None, owner: type | None = None) -> Any:
+        return self if result is None else result._arrays[self.name]
+
+
+class Result:
+    """The recording of one run, as NumPy arrays (index k is time ``t_k = k dt``).
+
+    Sample variances use 1/(n-1). Spikes are ordered by step, then neuron.
+    """
+
+    t = _Array("t", "Time of each grid step (s), shape (steps,).")
+    v_mean = _Array("v_mean", "Ensemble mean of V at each step (V); v_mean[0] = v_init.")
+    v_var = _Array("v_var", "Ensemble sample variance of V at each step (V^2), with 1/(n-1).")
+    activity = _Array("activity", "Spikes per neuron at each step; rate_hz is activity / dt.")
+    v_traces = _Array("v_traces", "V of the traced neurons (V), shape (traces, samples).")
+    trace_t = _Array("trace_t", "Time of each trace sample (s).")
+    spike_times = _Array("spike_time", "Time of each spike (s).")
+    spike_neurons = _Array("spike_neuron", "Neuron index of each spike (uint32).")
+    spike_steps = _Array("spike_step", "Grid step of each spike (uint32).")
+    spike_counts = _Array("spike_count", "Spikes per neuron (uint32), shape (n,).")
+    hist_times = _Array("hist_times", "Time of each V histogram (s).")
+    hist_edges = _Array("hist_edges", "Bin edges of each histogram (V), shape (histograms, bins + 1).")
+    hist_counts = _Array("hist_counts", "Neurons per bin (uint64), shape (histograms, bins).")
+
+    def __init__(self, arrays: Mapping[str, NDArray[Any]], summary: dict[str, Any]) -> None:
+        self._arrays = dict(arrays)
+        #: summary.json as a dict: the resolved configuration (SI), totals, final moments, theory.
+        self.summary = summary
+
+    @property
+    def v_std(self) -> NDArray[np.float64]:
+        """Ensemble standard deviation of V at each step (V), sqrt of `v_var` (1/(n-1))."""
+        return np.sqrt(self.v_var)
+
+    @property
+    def rate_hz(self) -> NDArray[np.float64]:
+        """Population rate at each step (Hz): `activity` / dt."""
+        return self.activity / self.dt
+
+    @property
+    def theory(self) -> dict[str, Any]:
+        """The theory values that apply to this setup (None where one does not)."""
+        return self.summary["theory"]
+
+    @property
+    def dt(self) -> float:
+        """Time step (s)."""
+        return float(self.summary["dt"])
+
+    @property
+    def n(self) -> int:
+        """Number of neurons."""
+        return int(self.summary["n"])
+
+    @property
+    def config(self) -> Config:
+        """The configuration that produced this result (defaults resolved)."""
+        sections = self.summary["config"]
+        return Config(**{name: value for body in sections.values() for name, value in body.items()})
+
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        """Every array under its name in ``results.npz``."""
+        return dict(self._arrays)
+
+    def free_membrane_moments(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The exact mean (V) and variance (V^2) at each step for the same setup without a threshold."""
+        return _native.free_membrane_moments(self.config._native)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Writes ``summary.json``, ``results.npz`` and ``spikes.csv`` into directory `path`,
+        exactly as ``lifsim run --out PATH`` does (atomically: all files or none)."""
+        _native.save(os.fspath(path), self._arrays, json.dumps(self.summary))
+
+    def plot_voltage(self, ax: Axes | None = None, traces: int = 20) -> Axes:
+        """V over time: thin traces, the mean +/- std band, the mean, dashed v_th and v_reset."""
+        from ._plot import plot_voltage
+
+        return plot_voltage(self, ax, traces)
+
+    def plot_histograms(self, ax: Axes | None = None) -> Axes:
+        """The V histograms (as densities), with the theory's Gaussian for a free membrane."""
+        from ._plot import plot_histograms
+
+        return plot_histograms(self, ax)
+
+    def plot_raster(self, neurons: int = 100) -> tuple[Axes, Axes]:
+        """Raster of the first `neurons` neurons above the population rate (Hz)."""
+        from ._plot import plot_raster
+
+        return plot_raster(self, neurons)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<lifsim.Result: n={s['n']}, steps={s['steps']}, dt={s['dt']:g} s, "
+            f"{s['spikes']['count']} spikes ({s['spikes']['rate_hz']:.3g} Hz per neuron)>"
+        )
+
+
+def simulate(config: Config | None = None, **params: Any) -> Result:
+    """Runs one simulation: `config` (default: lifsim's defaults) with keyword overrides.
+
+    ``lifsim.simulate(n=1000, noise="white", sigma_v="4 mV")``. The GIL is released during
+    the run; Ctrl-C raises KeyboardInterrupt promptly. Bad values raise ValueError (naming the
+    parameter, the value and what is valid), values of a wrong type TypeError.
+    """
+    if config is not None and not isinstance(config, Config):
+        raise TypeError(f"config: expected a lifsim.Config, not {type(config).__name__}")
+    config = (config or Config()).copy(**params)
+    arrays, summary = _native.simulate(config._native)
+    return Result(arrays, json.loads(summary))
+
+
+def load(path: str | os.PathLike[str]) -> Result:
+    """Reads a result directory written by `Result.save` or ``lifsim run --out PATH``."""
+    with np.load(os.path.join(path, "results.npz")) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    with open(os.path.join(path, "summary.json"), encoding="utf-8") as f:
+        return Result(arrays, json.load(f))

@@ -1,0 +1,58 @@
+//! The one place where failures become Python exceptions.
+
+use pyo3::PyErr;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyTypeError, PyValueError};
+
+/// Everything the native layer can fail with.
+#[derive(Debug)]
+pub enum Failure {
+    /// A core error: a bad key or value (`ValueError`), or a cancelled run (`KeyboardInterrupt`).
+    Core(lifsim::Error),
+    /// A Python value of a type no key accepts (`TypeError`).
+    Type(String),
+    /// A malformed value that is not a configuration key's, e.g. a summary (`ValueError`).
+    Value(String),
+    /// A file that cannot be written (`OSError`).
+    Io(std::io::Error),
+    /// An exception already raised by Python code (passed through unchanged).
+    Python(PyErr),
+}
+
+impl From<lifsim::Error> for Failure {
+    fn from(e: lifsim::Error) -> Self {
+        Failure::Core(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+impl From<PyErr> for Failure {
+    fn from(e: PyErr) -> Self {
+        Failure::Python(e)
+    }
+}
+
+/// The configuration key as a Python keyword: `neuron.tau_m` -> `tau_m`.
+pub fn keyword(key: &str) -> &str {
+    key.rsplit_once('.').map_or(key, |(_, name)| name)
+}
+
+impl From<Failure> for PyErr {
+    fn from(failure: Failure) -> PyErr {
+        match failure {
+            Failure::Core(lifsim::Error::Param(e)) => {
+                PyValueError::new_err(format!("{} = {} is invalid: expected {}", keyword(&e.key), e.value, e.expected))
+            }
+            Failure::Core(lifsim::Error::Cancelled) => PyKeyboardInterrupt::new_err("the simulation was cancelled"),
+            Failure::Core(other) => PyValueError::new_err(other.to_string()),
+            Failure::Type(message) => PyTypeError::new_err(message),
+            Failure::Value(message) => PyValueError::new_err(message),
+            Failure::Io(e) => PyOSError::new_err(e.to_string()),
+            Failure::Python(e) => e,
+        }
+    }
+}

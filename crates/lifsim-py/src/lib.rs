@@ -1,0 +1,26 @@
+//! `lifsim._native`: the thin PyO3 layer under the Python package `lifsim`.
+//!
+//! Each function converts its arguments, releases the GIL around the core call and converts
+//! the result; every error becomes a Python exception in [`error`]. The Python sugar (keyword
+//! arguments, the `Result` class, plots, loading) lives in the pure-Python package
+//! `python/lifsim/`.
+
+mod config;
+mod error;
+mod files;
+mod simulate;
+mod theory;
+
+use pyo3::prelude::*;
+
+/// The native module, imported by the Python package as `lifsim._native`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<config::NativeConfig>()?;
+    m.add_function(wrap_pyfunction!(simulate::simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(files::save, m)?)?;
+    m.add_function(wrap_pyfunction!(theory::free_membrane_moments, m)?)?;
+    m.add("KEYS", lifsim::Config::keys().collect::<Vec<_>>())?;
+    m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,52 @@
+"""Long runs: the GIL is released and Ctrl-C stops them promptly."""
+
+import os
+import signal
+import sys
+import threading
+import time
+
+import pytest
+
+import lifsim
+
+# About 30 s on one core of a busy laptop: 20 000 neurons x 30 000 steps.
+LONG_RUN = {"n": 20000, "t_max": "30 s", "dt": "1 ms", "traces": 0, "hist_times": "1 ms"}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to oneself is a POSIX idiom")
+def test_keyboard_interrupt_stops_a_long_run_promptly():
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        lifsim.simulate(**LONG_RUN)
+    elapsed = time.monotonic() - started
+    timer.join()
+    assert elapsed < 2.5, f"the run went on for {elapsed:.2f} s after Ctrl-C"
+
+
+def test_the_gil_is_released_during_a_run():
+    counter = 0
+    stop = threading.Event()
+
+    def count():
+        nonlocal counter
+        while not stop.is_set():
+            counter += 1
+
+    thread = threading.Thread(target=count)
+    thread.start()
+    try:
+        time.sleep(0.05)
+        before = counter
+        started = time.monotonic()
+        lifsim.simulate(n=20000, t_max="2 s", traces=0, hist_times="1 ms")
+        elapsed = time.monotonic() - started
+        during = counter - before
+    finally:
+        stop.set()
+        thread.join()
+    assert elapsed > 0.2, "the run was too short to tell"
+    # Holding the GIL for the whole run would leave the counter at (almost) its old value.
+    assert during > 10000, during
