@@ -263,9 +263,10 @@ struct Chunk<N> {
     v: Vec<f64>,
     /// Clamped steps left for each neuron (small integers, held as doubles).
     hold: Vec<f64>,
-    /// 1 where the neuron spiked at the current step; before the threshold pass, with
-    /// `Crossing::Bridge`, 1 where the bridge crossed.
-    fired: Vec<u64>,
+    /// 1.0 where the neuron spiked at the current step (0.0 elsewhere, and everywhere between
+    /// steps); before the threshold pass, with `Crossing::Bridge`, 1.0 where the bridge
+    /// crossed. Doubles, so that the threshold pass works in one lane width.
+    fired: Vec<f64>,
     spike_count: Vec<u32>,
     /// How many of this chunk's neurons are traced.
     traced: usize,
@@ -314,19 +315,17 @@ impl<N: NoiseSource> Chunk<N> {
         // streams never depend on the dynamics.
         self.noise.add(sample, &mut self.v);
         let th = shared.v_th;
-        let bridge = self.bridge.is_some();
         if let Some(Bridge { previous, two_over_variance, blocks }) = &mut self.bridge {
             let uniforms = blocks.lane::<OpenUniform>(sample, Stream::Crossing);
             for (((fired, &v), &previous), &u) in self.fired.iter_mut().zip(&self.v).zip(&*previous).zip(uniforms) {
-                *fired = u64::from(u < (-*two_over_variance * (th - previous) * (th - v)).exp());
+                *fired = if u < (-*two_over_variance * (th - previous) * (th - v)).exp() { 1.0 } else { 0.0 };
             }
         }
         // Branch-free: the same selects for every lane, so the loop vectorizes.
         let (v_reset, hold_steps) = (shared.v_reset, shared.hold_steps);
-        let mut spikes_now = 0;
         for ((v, hold), fired) in self.v.iter_mut().zip(&mut self.hold).zip(&mut self.fired) {
             let held = *hold > 0.0;
-            let crossed = !held & ((*v >= th) | (bridge & (*fired != 0)));
+            let crossed = !held & ((*v >= th) | (*fired != 0.0));
             *v = if held | crossed { v_reset } else { *v };
             *hold = if crossed {
                 hold_steps
@@ -335,32 +334,30 @@ impl<N: NoiseSource> Chunk<N> {
             } else {
                 0.0
             };
-            *fired = u64::from(crossed);
-            spikes_now += *fired;
+            *fired = if crossed { 1.0 } else { 0.0 };
         }
-        if spikes_now > 0 {
-            self.log_spikes(spikes_now);
-        }
-        self.log.spikes_per_step.push(spikes_now as u32);
+        let spikes_now = self.log_spikes();
+        self.log.spikes_per_step.push(spikes_now);
     }
 
-    /// Appends the `spikes` flagged in `fired` to the log, skipping quiet groups of 8 lanes.
+    /// Appends the spikes flagged in `fired` to the log and clears their flags, skipping quiet
+    /// groups of 8 lanes; returns their number.
     #[inline(always)]
-    fn log_spikes(&mut self, mut spikes: u64) {
-        for (g, group) in self.fired.chunks(8).enumerate() {
-            if group.iter().fold(0, |any, &f| any | f) == 0 {
+    fn log_spikes(&mut self) -> u32 {
+        let mut spikes = 0;
+        for (g, group) in self.fired.chunks_mut(8).enumerate() {
+            if group.iter().fold(0, |any, f| any | f.to_bits()) == 0 {
                 continue;
             }
-            for (i, _) in group.iter().enumerate().filter(|(_, f)| **f != 0) {
+            for (i, fired) in group.iter_mut().enumerate().filter(|(_, f)| **f != 0.0) {
+                *fired = 0.0;
                 let j = 8 * g + i;
                 self.spike_count[j] += 1;
                 self.log.spikes.push((self.first + j) as u32);
-                spikes -= 1;
-            }
-            if spikes == 0 {
-                break;
+                spikes += 1;
             }
         }
+        spikes
     }
 
     #[inline(always)]
@@ -406,7 +403,7 @@ fn run_generic<N: NoiseSource>(
                 first,
                 v: vec![sim.neuron.v_init; len],
                 hold: vec![0.0; len],
-                fired: vec![0; len],
+                fired: vec![0.0; len],
                 spike_count: vec![0; len],
                 traced: spec.traces.saturating_sub(first).min(len),
                 noise: make_noise(first as u64, len),

@@ -173,22 +173,22 @@ impl Moments {
 /// result depends only on `values`, and a loop the compiler vectorizes.
 #[inline(always)]
 fn lane_sum(values: &[f64], f: impl Fn(f64) -> [f64; 2]) -> [f64; 2] {
-    let mut acc = [[0.0; 8]; 2];
+    let (mut first, mut second) = ([0.0; 8], [0.0; 8]);
     let groups = values.chunks_exact(8);
     let rest = groups.remainder();
     for group in groups {
-        for (i, &v) in group.iter().enumerate() {
-            let [a, b] = f(v);
-            acc[0][i] += a;
-            acc[1][i] += b;
-        }
+        let group: &[f64; 8] = group.try_into().expect("chunks_exact(8) gives 8 values");
+        let terms = group.map(&f);
+        first = std::array::from_fn(|i| first[i] + terms[i][0]);
+        second = std::array::from_fn(|i| second[i] + terms[i][1]);
     }
     for (i, &v) in rest.iter().enumerate() {
-        let [a, b] = f(v);
-        acc[0][i] += a;
-        acc[1][i] += b;
+        let [x, y] = f(v);
+        first[i] += x;
+        second[i] += y;
     }
-    acc.map(|s| ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7])))
+    let pairwise = |s: [f64; 8]| ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+    [pairwise(first), pairwise(second)]
 }
 
 /// What one chunk of neurons recorded during one window of steps.
