@@ -538,4 +538,26 @@ mod tests {
             }
         }
     }
+
+    /// Not a test: prints ns per neuron-step of each compiled copy on workload W (n = 10 000,
+    /// 0.2 s), for bench/RESULTS.md. `cargo test --release -p lifsim --lib -- --ignored
+    /// --nocapture simd_copy_speed`.
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn simd_copy_speed() {
+        let mut sim = simulation("white", "grid");
+        sim.n = 10_000;
+        sim.steps = 2000;
+        sim.record.traces = 0;
+        sim.record.hist_steps.clear();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+        for round in 0..3 {
+            for isa in Isa::available() {
+                let started = std::time::Instant::now();
+                pool.install(|| run_on(&sim, isa, |_| ControlFlow::Continue(()))).expect("runs");
+                let ns = started.elapsed().as_secs_f64() * 1e9 / (sim.n * sim.steps) as f64;
+                println!("round {round} {isa:?}: {ns:.2} ns per neuron-step");
+            }
+        }
+    }
 }
