@@ -14,8 +14,8 @@
 //! logarithm and sine/cosine are the polynomials of [`ln_open`] and [`unit_circle`] rather than
 //! libm, so the engine evaluates them for many neurons at once in SIMD registers, every CPU
 //! (and a GPU) gets the same bits, and `tests/value_stability.rs` pins the first values.
-//! (Before version 0.2 the pair used libm's `ln` and `sin_cos` and the angle `2 pi u`; the
-//! streams of normal numbers changed then, the uniform streams did not.)
+//! (Earlier builds used libm's `ln` and `sin_cos` and the angle `2 pi u`; the normal streams
+//! changed with the polynomials, the Philox words and uniform streams did not.)
 
 /// Philox4x32 round multipliers and Weyl key increments (Salmon et al. 2011, table 2).
 const PHILOX_M0: u32 = 0xD251_1F53;
