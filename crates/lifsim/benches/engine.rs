@@ -1,40 +1,43 @@
-//! Criterion benchmark of the engine in ns per neuron-step (the core issue's workload).
+//! Criterion benchmark of the engine in ns per neuron-step, per kernel variant.
 //!
-//! Workload: dt 0.1 ms, 1 s, white noise sigma_v = 5 mV, i_mean 250 pA, t_ref 2 ms, Euler,
-//! spikes and moments recorded, no traces. Criterion's throughput is set to neuron-steps, so
-//! its "elem/s" reading inverts to ns per neuron-step.
+//! Workload W: dt 0.1 ms, white noise sigma_v = 5 mV, i_mean 250 pA, t_ref 2 ms, spikes and
+//! moments recorded, no traces; here 0.2 s (2000 steps) of 10 000 neurons, so a sample takes
+//! well under a second. Variants: method (euler, exact) x noise (white, tutorial, ou, none) x
+//! crossing (grid, bridge) x recorder (spikes + moments; plus 100 traces and 4 histograms).
+//! Criterion's throughput is set to neuron-steps, so its "elem/s" reading inverts to ns per
+//! neuron-step.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lifsim::{Config, Value};
-
-fn workload(n: i64, method: &str, noise: &str) -> lifsim::Simulation {
-    let mut config = Config::default();
-    for (key, value) in [
-        ("simulation.t_max", Value::from("1 s")),
-        ("simulation.dt", Value::from("0.1 ms")),
-        ("simulation.n", Value::from(n)),
-        ("simulation.method", Value::from(method)),
-        ("input.noise", Value::from(noise)),
-        ("input.sigma_v", Value::from("5 mV")),
-        ("input.i_mean", Value::from("250 pA")),
-        ("neuron.t_ref", Value::from("2 ms")),
-        ("record.traces", Value::from(0)),
-        ("record.hist_times", Value::List(vec![])),
-    ] {
-        config.set(key, &value).expect("benchmark configuration is valid");
-    }
-    config.build().expect("benchmark configuration is valid")
-}
+use lifsim::integrate::Crossing;
+#[path = "../tests/support/workload.rs"]
+mod workload;
+use workload::workload;
 
 fn engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.sample_size(10);
-    for (method, noise) in
-        [("euler", "white"), ("exact", "white"), ("euler", "tutorial"), ("euler", "ou"), ("euler", "none")]
-    {
-        let sim = workload(10_000, method, noise);
+    let variants = [
+        ("euler", "white", "grid", "spikes"),
+        ("exact", "white", "grid", "spikes"),
+        ("euler", "white", "bridge", "spikes"),
+        ("euler", "white", "grid", "traces+hist"),
+        ("euler", "tutorial", "grid", "spikes"),
+        ("euler", "ou", "grid", "spikes"),
+        ("euler", "none", "grid", "spikes"),
+    ];
+    for (method, noise, crossing, recorder) in variants {
+        let hist: &[&str] = if recorder == "spikes" { &[] } else { &["50 ms", "100 ms", "150 ms", "199 ms"] };
+        let mut sim = workload(10_000, "0.2 s", method, noise, hist);
+        if crossing == "bridge" {
+            sim.crossing = Crossing::Bridge;
+        }
+        if recorder != "spikes" {
+            sim.record.traces = 100;
+        }
         group.throughput(Throughput::Elements((sim.n * sim.steps) as u64));
-        group.bench_function(format!("{method}-{noise}/n=10000"), |b| b.iter(|| lifsim::run(&sim).expect("runs")));
+        group.bench_function(format!("{method}-{noise}-{crossing}-{recorder}/n=10000"), |b| {
+            b.iter(|| lifsim::run(&sim).expect("runs"))
+        });
     }
     group.finish();
 }

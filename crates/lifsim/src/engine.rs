@@ -11,12 +11,20 @@
 //! The step itself is generic over the noise source (monomorphized, no dynamic dispatch):
 //! `V_k = decay V_{k-1} + drive[k] + noise_k`, then the refractory clamp, the threshold test
 //! and the reset (see [`crate::integrate`] and [`crate::LifParams::refractory_steps`]).
+//!
+//! Speed: a chunk's state is structure-of-arrays, and each step is a few branch-free passes
+//! over it (affine update, noise, clamp/threshold/reset by selects, moments with fixed partial
+//! sums) that LLVM vectorizes; Philox blocks and their normals are computed for all neurons
+//! of a chunk in one vectorized loop every fourth step; the rare spike lanes are found by a
+//! scan that skips groups of eight quiet lanes. The window kernel is compiled for SSE2, AVX2
+//! and AVX-512 and the best one for the CPU runs ([`crate::simd`]); all give the same bits.
 
 use crate::error::Error;
 use crate::input::Noise;
 use crate::integrate::{Crossing, StepConstants, drive_per_step};
 use crate::record::{ChunkLog, Histogram, Moments, Recording, Spikes, Traces};
 use crate::rng::{self, Stream};
+use crate::simd::{Isa, Kernel};
 use crate::simulation::Simulation;
 use rayon::prelude::*;
 use std::ops::ControlFlow;
@@ -56,20 +64,25 @@ pub fn run(sim: &Simulation) -> Result<Recording, Error> {
 /// # Errors
 /// [`Error::Cancelled`] when `control` breaks.
 pub fn run_with(sim: &Simulation, control: impl FnMut(Progress) -> ControlFlow<()>) -> Result<Recording, Error> {
+    run_on(sim, Isa::best(), control)
+}
+
+/// [`run_with`] with the kernel compiled for `isa`.
+fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFlow<()>) -> Result<Recording, Error> {
     let constants = StepConstants::new(sim);
     let seed = sim.seed;
     match sim.input.noise {
-        Noise::None => run_generic(sim, constants, control, |_, _| Silent),
-        Noise::Tutorial { .. } => run_generic(sim, constants, control, |first, _| UniformNoise {
+        Noise::None => run_generic(sim, isa, constants, control, |_, _| Silent),
+        Noise::Tutorial { .. } => run_generic(sim, isa, constants, control, |first, len| UniformNoise {
             scale: constants.noise_scale,
-            blocks: BlockBuffer::new(seed, first),
+            blocks: BlockBuffer::new(seed, first, len),
         }),
-        Noise::White { .. } => run_generic(sim, constants, control, |first, _| GaussianNoise {
+        Noise::White { .. } => run_generic(sim, isa, constants, control, |first, len| GaussianNoise {
             scale: constants.noise_scale,
-            blocks: BlockBuffer::new(seed, first),
+            blocks: BlockBuffer::new(seed, first, len),
         }),
         Noise::Ou { .. } => {
-            run_generic(sim, constants, control, |first, len| OuNoise::new(seed, first, len, &constants))
+            run_generic(sim, isa, constants, control, |first, len| OuNoise::new(seed, first, len, &constants))
         }
     }
 }
@@ -84,7 +97,7 @@ trait NoiseSource: Send {
 struct Silent;
 
 impl NoiseSource for Silent {
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, _sample: u64, _v: &mut [f64]) {}
 }
 
@@ -93,31 +106,70 @@ struct BlockBuffer {
     seed: u64,
     first_neuron: u64,
     loaded: Option<u32>,
+    /// Sample `4 block + w` of neuron `first_neuron + j` is `lanes[w][j]`.
     lanes: [Vec<f64>; 4],
 }
 
 impl BlockBuffer {
-    fn new(seed: u64, first_neuron: u64) -> Self {
-        Self { seed, first_neuron, loaded: None, lanes: Default::default() }
+    fn new(seed: u64, first_neuron: u64, len: usize) -> Self {
+        Self { seed, first_neuron, loaded: None, lanes: std::array::from_fn(|_| vec![0.0; len]) }
     }
 
-    /// The chunk's `len` numbers for `sample`, transformed from Philox words by `transform`.
-    #[inline]
-    fn lane(&mut self, sample: u64, len: usize, stream: Stream, transform: impl Fn([u32; 4]) -> [f64; 4]) -> &[f64] {
+    /// The chunk's numbers for `sample`, transformed from Philox words by `transform`.
+    ///
+    /// The refill is one loop over the chunk's neurons with straight-line Philox rounds and a
+    /// branch-free `transform`, so it vectorizes across neurons.
+    #[inline(always)]
+    fn lane<T: Transform>(&mut self, sample: u64, stream: Stream) -> &[f64] {
         let block = (sample / 4) as u32;
         if self.loaded != Some(block) {
-            for lane in &mut self.lanes {
-                lane.resize(len, 0.0);
-            }
+            let [l0, l1, l2, l3] = &mut self.lanes;
+            let len = l0.len();
+            let (l1, l2, l3) = (&mut l1[..len], &mut l2[..len], &mut l3[..len]);
             for j in 0..len {
-                let values = transform(rng::block(self.seed, stream, self.first_neuron + j as u64, block));
-                for (lane, value) in self.lanes.iter_mut().zip(values) {
-                    lane[j] = value;
-                }
+                let [a, b, c, d] = T::apply(rng::block(self.seed, stream, self.first_neuron + j as u64, block));
+                (l0[j], l1[j], l2[j], l3[j]) = (a, b, c, d);
             }
             self.loaded = Some(block);
         }
         &self.lanes[(sample % 4) as usize]
+    }
+}
+
+/// How the four words of a Philox block become four numbers. A trait with an
+/// `#[inline(always)]` method rather than a closure, so that it is compiled into the
+/// vectorized refill loop of each SIMD copy of the kernel.
+trait Transform {
+    fn apply(words: [u32; 4]) -> [f64; 4];
+}
+
+/// Standard normals ([`rng::normals`]).
+struct Normals;
+
+impl Transform for Normals {
+    #[inline(always)]
+    fn apply(words: [u32; 4]) -> [f64; 4] {
+        rng::normals(words)
+    }
+}
+
+/// Uniforms in (-1, 1) ([`rng::uniform_symmetric`]).
+struct Symmetric;
+
+impl Transform for Symmetric {
+    #[inline(always)]
+    fn apply(words: [u32; 4]) -> [f64; 4] {
+        words.map(rng::uniform_symmetric)
+    }
+}
+
+/// Uniforms in (0, 1) ([`rng::uniform_open`]).
+struct OpenUniform;
+
+impl Transform for OpenUniform {
+    #[inline(always)]
+    fn apply(words: [u32; 4]) -> [f64; 4] {
+        words.map(rng::uniform_open)
     }
 }
 
@@ -128,9 +180,9 @@ struct UniformNoise {
 }
 
 impl NoiseSource for UniformNoise {
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self.blocks.lane(sample, v.len(), Stream::InputNoise, |w| w.map(rng::uniform_symmetric));
+        let xi = self.blocks.lane::<Symmetric>(sample, Stream::InputNoise);
         for (v, xi) in v.iter_mut().zip(xi) {
             *v += self.scale * xi;
         }
@@ -144,9 +196,9 @@ struct GaussianNoise {
 }
 
 impl NoiseSource for GaussianNoise {
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self.blocks.lane(sample, v.len(), Stream::InputNoise, rng::normals);
+        let xi = self.blocks.lane::<Normals>(sample, Stream::InputNoise);
         for (v, xi) in v.iter_mut().zip(xi) {
             *v += self.scale * xi;
         }
@@ -167,14 +219,14 @@ impl OuNoise {
         let x = (0..len as u64)
             .map(|j| c.ou_stationary_sd * rng::normal_sample(seed, Stream::InitialState, first + j, 0))
             .collect();
-        Self { gain: c.gain, decay: c.ou_decay, scale: c.ou_scale, x, blocks: BlockBuffer::new(seed, first) }
+        Self { gain: c.gain, decay: c.ou_decay, scale: c.ou_scale, x, blocks: BlockBuffer::new(seed, first, len) }
     }
 }
 
 impl NoiseSource for OuNoise {
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self.blocks.lane(sample, v.len(), Stream::InputNoise, rng::normals);
+        let xi = self.blocks.lane::<Normals>(sample, Stream::InputNoise);
         for ((v, x), xi) in v.iter_mut().zip(&mut self.x).zip(xi) {
             *v += self.gain * *x;
             *x = self.decay * *x + self.scale * xi;
@@ -201,15 +253,20 @@ struct Shared<'a> {
     /// Threshold (V); +inf for a free membrane, so the same branch-free test serves both.
     v_th: f64,
     /// Steps a neuron stays clamped after its spike step: `n_ref - 1` (0 when n_ref <= 1).
-    hold_steps: u32,
+    /// A double, like the countdown it starts, so the threshold pass has one lane width.
+    hold_steps: f64,
 }
 
 /// The state and log of one chunk of neurons.
 struct Chunk<N> {
     first: usize,
     v: Vec<f64>,
-    /// Clamped steps left for each neuron.
-    hold: Vec<u32>,
+    /// Clamped steps left for each neuron (small integers, held as doubles).
+    hold: Vec<f64>,
+    /// 1.0 where the neuron spiked at the current step (0.0 elsewhere, and everywhere between
+    /// steps); before the threshold pass, with `Crossing::Bridge`, 1.0 where the bridge
+    /// crossed. Doubles, so that the threshold pass works in one lane width.
+    fired: Vec<f64>,
     spike_count: Vec<u32>,
     /// How many of this chunk's neurons are traced.
     traced: usize,
@@ -221,23 +278,35 @@ struct Chunk<N> {
     snapshots: Vec<Vec<f64>>,
 }
 
-impl<N: NoiseSource> Chunk<N> {
-    fn run_window(&mut self, start: usize, end: usize, shared: &Shared) {
-        self.log.clear();
-        for k in start..end {
+/// One window of steps of one chunk: the unit of parallel work, compiled per [`Isa`].
+struct Window<'a, N> {
+    chunk: &'a mut Chunk<N>,
+    start: usize,
+    end: usize,
+    shared: &'a Shared<'a>,
+}
+
+impl<N: NoiseSource> Kernel for Window<'_, N> {
+    #[inline(always)]
+    fn run(&mut self) {
+        let (chunk, shared) = (&mut *self.chunk, self.shared);
+        chunk.log.clear();
+        for k in self.start..self.end {
             if k > 0 {
-                self.advance(k, shared);
+                chunk.advance(k, shared);
             }
-            self.record(k, shared);
+            chunk.record(k, shared);
         }
     }
+}
 
+impl<N: NoiseSource> Chunk<N> {
     /// One update to step `k`: affine step, noise, refractory clamp, threshold and reset.
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self, k: usize, shared: &Shared) {
         let (decay, drive, sample) = (shared.decay, shared.drive[k], (k - 1) as u64);
         if let Some(bridge) = &mut self.bridge {
-            bridge.previous.clone_from(&self.v);
+            bridge.previous.copy_from_slice(&self.v);
         }
         for v in &mut self.v {
             *v = decay * *v + drive;
@@ -246,32 +315,52 @@ impl<N: NoiseSource> Chunk<N> {
         // streams never depend on the dynamics.
         self.noise.add(sample, &mut self.v);
         let th = shared.v_th;
-        let bridge = self.bridge.as_mut().map(|Bridge { previous, two_over_variance, blocks }| {
-            let uniforms = blocks.lane(sample, previous.len(), Stream::Crossing, |w| w.map(rng::uniform_open));
-            (previous.as_slice(), uniforms, *two_over_variance)
-        });
-        let mut spikes_now = 0;
-        for (j, (v, hold)) in self.v.iter_mut().zip(&mut self.hold).enumerate() {
-            if *hold > 0 {
-                *hold -= 1;
-                *v = shared.v_reset;
-                continue;
-            }
-            let crossed = *v >= th
-                || bridge.is_some_and(|(previous, uniforms, scale)| {
-                    uniforms[j] < (-scale * (th - previous[j]) * (th - *v)).exp()
-                });
-            if crossed {
-                *v = shared.v_reset;
-                *hold = shared.hold_steps;
-                self.spike_count[j] += 1;
-                self.log.spikes.push((k as u32, (self.first + j) as u32));
-                spikes_now += 1;
+        if let Some(Bridge { previous, two_over_variance, blocks }) = &mut self.bridge {
+            let uniforms = blocks.lane::<OpenUniform>(sample, Stream::Crossing);
+            for (((fired, &v), &previous), &u) in self.fired.iter_mut().zip(&self.v).zip(&*previous).zip(uniforms) {
+                *fired = if u < (-*two_over_variance * (th - previous) * (th - v)).exp() { 1.0 } else { 0.0 };
             }
         }
+        // Branch-free: the same selects for every lane, so the loop vectorizes.
+        let (v_reset, hold_steps) = (shared.v_reset, shared.hold_steps);
+        for ((v, hold), fired) in self.v.iter_mut().zip(&mut self.hold).zip(&mut self.fired) {
+            let held = *hold > 0.0;
+            let crossed = !held & ((*v >= th) | (*fired != 0.0));
+            *v = if held | crossed { v_reset } else { *v };
+            *hold = if crossed {
+                hold_steps
+            } else if held {
+                *hold - 1.0
+            } else {
+                0.0
+            };
+            *fired = if crossed { 1.0 } else { 0.0 };
+        }
+        let spikes_now = self.log_spikes();
         self.log.spikes_per_step.push(spikes_now);
     }
 
+    /// Appends the spikes flagged in `fired` to the log and clears their flags, skipping quiet
+    /// groups of 8 lanes; returns their number.
+    #[inline(always)]
+    fn log_spikes(&mut self) -> u32 {
+        let mut spikes = 0;
+        for (g, group) in self.fired.chunks_mut(8).enumerate() {
+            if group.iter().fold(0, |any, f| any | f.to_bits()) == 0 {
+                continue;
+            }
+            for (i, fired) in group.iter_mut().enumerate().filter(|(_, f)| **f != 0.0) {
+                *fired = 0.0;
+                let j = 8 * g + i;
+                self.spike_count[j] += 1;
+                self.log.spikes.push((self.first + j) as u32);
+                spikes += 1;
+            }
+        }
+        spikes
+    }
+
+    #[inline(always)]
     fn record(&mut self, k: usize, shared: &Shared) {
         if k == 0 {
             self.log.spikes_per_step.push(0);
@@ -291,6 +380,7 @@ impl<N: NoiseSource> Chunk<N> {
 
 fn run_generic<N: NoiseSource>(
     sim: &Simulation,
+    isa: Isa,
     constants: StepConstants,
     mut control: impl FnMut(Progress) -> ControlFlow<()>,
     make_noise: impl Fn(u64, usize) -> N,
@@ -302,7 +392,7 @@ fn run_generic<N: NoiseSource>(
         drive: drive_per_step(sim, constants.gain),
         v_reset: sim.neuron.v_reset,
         v_th: sim.neuron.v_th.unwrap_or(f64::INFINITY),
-        hold_steps: n_ref.saturating_sub(1) as u32,
+        hold_steps: n_ref.saturating_sub(1) as f64,
     };
     let spec = &sim.record;
     let mut chunks: Vec<Chunk<N>> = (0..sim.n)
@@ -312,14 +402,15 @@ fn run_generic<N: NoiseSource>(
             Chunk {
                 first,
                 v: vec![sim.neuron.v_init; len],
-                hold: vec![0; len],
+                hold: vec![0.0; len],
+                fired: vec![0.0; len],
                 spike_count: vec![0; len],
                 traced: spec.traces.saturating_sub(first).min(len),
                 noise: make_noise(first as u64, len),
                 bridge: (sim.crossing == Crossing::Bridge).then(|| Bridge {
-                    previous: Vec::with_capacity(len),
+                    previous: vec![0.0; len],
                     two_over_variance: 2.0 / (constants.noise_scale * constants.noise_scale),
-                    blocks: BlockBuffer::new(sim.seed, first as u64),
+                    blocks: BlockBuffer::new(sim.seed, first as u64, len),
                 }),
                 log: ChunkLog::default(),
                 snapshots: vec![Vec::new(); spec.hist_steps.len()],
@@ -340,12 +431,12 @@ fn run_generic<N: NoiseSource>(
         spike_count: Vec::new(),
         histograms: Vec::new(),
     };
-    let mut window_spikes: Vec<(u32, u32)> = Vec::new();
+    let mut cursors = vec![0; chunks.len()];
     let mut start = 0;
     while start < sim.steps {
         let end = (start + WINDOW).min(sim.steps);
-        chunks.par_iter_mut().for_each(|chunk| chunk.run_window(start, end, &shared));
-        merge_window(&mut rec, &chunks, start, end, &mut window_spikes);
+        chunks.par_iter_mut().for_each(|chunk| isa.run(&mut Window { chunk, start, end, shared: &shared }));
+        merge_window(&mut rec, &chunks, start, end, &mut cursors);
         start = end;
         if control(Progress { steps_done: end, steps_total: sim.steps }).is_break() {
             return Err(Error::Cancelled);
@@ -364,33 +455,29 @@ fn run_generic<N: NoiseSource>(
     Ok(rec)
 }
 
-/// Appends one window of chunk logs to the recording, in chunk order.
-fn merge_window<N>(
-    rec: &mut Recording,
-    chunks: &[Chunk<N>],
-    start: usize,
-    end: usize,
-    window_spikes: &mut Vec<(u32, u32)>,
-) {
+/// Appends one window of chunk logs to the recording, in chunk order; `cursors` is scratch
+/// space, one per chunk.
+fn merge_window<N>(rec: &mut Recording, chunks: &[Chunk<N>], start: usize, end: usize, cursors: &mut [usize]) {
     let n = rec.n as f64;
+    cursors.fill(0);
     for i in 0..end - start {
         let mut total = Moments::default();
         let mut spikes = 0u64;
-        for chunk in chunks {
+        for (chunk, cursor) in chunks.iter().zip(cursors.iter_mut()) {
             total.merge(&chunk.log.moments[i]);
-            spikes += u64::from(chunk.log.spikes_per_step[i]);
+            let count = chunk.log.spikes_per_step[i] as usize;
+            if count > 0 {
+                // Chunks are in neuron order, so spikes come out ordered by step, then neuron.
+                rec.spikes.neuron.extend_from_slice(&chunk.log.spikes[*cursor..*cursor + count]);
+                rec.spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
+                *cursor += count;
+            }
+            spikes += count as u64;
         }
         rec.v_mean.push(total.mean);
         rec.v_var.push(if rec.n > 1 { total.m2 / (n - 1.0) } else { f64::NAN });
         rec.activity.push(spikes as f64 / n);
     }
-    window_spikes.clear();
-    for chunk in chunks {
-        window_spikes.extend_from_slice(&chunk.log.spikes);
-    }
-    window_spikes.sort_unstable();
-    rec.spikes.step.extend(window_spikes.iter().map(|&(step, _)| step));
-    rec.spikes.neuron.extend(window_spikes.iter().map(|&(_, neuron)| neuron));
 
     let traces = &mut rec.traces;
     if traces.neurons > 0 {
@@ -400,6 +487,76 @@ fn merge_window<N>(
                 for (j, &v) in values.iter().enumerate() {
                     traces.values[(chunk.first + j) * traces.samples + first_sample + s] = v;
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Value};
+
+    fn simulation(noise: &str, crossing: &str) -> Simulation {
+        let mut config = Config::default();
+        for (key, value) in [
+            ("simulation.t_max", Value::from("30 ms")),
+            ("simulation.dt", Value::from("0.1 ms")),
+            ("simulation.n", Value::from(700)),
+            ("simulation.crossing", Value::from(crossing)),
+            ("input.noise", Value::from(noise)),
+            ("input.sigma_v", Value::from("5 mV")),
+            ("input.i_mean", Value::from("250 pA")),
+            ("record.traces", Value::from(3)),
+            ("record.hist_times", Value::List(vec![Value::from("10 ms")])),
+        ] {
+            config.set(key, &value).expect("valid test configuration");
+        }
+        config.build().expect("valid test configuration")
+    }
+
+    /// Every compiled SIMD copy of the kernel and every thread count give the same bits.
+    #[test]
+    fn results_do_not_depend_on_simd_width_or_threads() {
+        for (noise, crossing) in [("white", "grid"), ("white", "bridge"), ("tutorial", "grid"), ("ou", "grid")] {
+            let sim = simulation(noise, crossing);
+            let reference = run_on(&sim, Isa::Portable, |_| ControlFlow::Continue(())).expect("runs");
+            assert!(!reference.spikes.is_empty(), "{noise}/{crossing}: no spikes");
+            for isa in Isa::available() {
+                for threads in [1, 2, 3] {
+                    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+                    let rec = pool.install(|| run_on(&sim, isa, |_| ControlFlow::Continue(()))).expect("runs");
+                    // Bitwise, so NaN (none here) and -0.0 would count as differences too.
+                    let bits = |r: &Recording| {
+                        let mut all: Vec<u64> = r.v_mean.iter().chain(&r.v_var).map(|x| x.to_bits()).collect();
+                        all.extend(r.traces.values.iter().chain(&r.histograms[0].values).map(|x| x.to_bits()));
+                        all
+                    };
+                    assert_eq!(bits(&rec), bits(&reference), "{noise}/{crossing} {isa:?} x{threads}");
+                    assert_eq!(rec, reference, "{noise}/{crossing} {isa:?} x{threads}");
+                }
+            }
+        }
+    }
+
+    /// Not a test: prints ns per neuron-step of each compiled copy on workload W (n = 10 000,
+    /// 0.2 s), for bench/RESULTS.md. `cargo test --release -p lifsim --lib -- --ignored
+    /// --nocapture simd_copy_speed`.
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn simd_copy_speed() {
+        let mut sim = simulation("white", "grid");
+        sim.n = 10_000;
+        sim.steps = 2000;
+        sim.record.traces = 0;
+        sim.record.hist_steps.clear();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+        for round in 0..3 {
+            for isa in Isa::available() {
+                let started = std::time::Instant::now();
+                pool.install(|| run_on(&sim, isa, |_| ControlFlow::Continue(()))).expect("runs");
+                let ns = started.elapsed().as_secs_f64() * 1e9 / (sim.n * sim.steps) as f64;
+                println!("round {round} {isa:?}: {ns:.2} ns per neuron-step");
             }
         }
     }

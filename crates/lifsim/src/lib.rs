@@ -15,7 +15,7 @@
 //! assert_eq!(rec.v_mean.len(), sim.steps);
 //! assert_eq!(rec.v_mean[0], sim.neuron.v_init);
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod config;
@@ -26,6 +26,7 @@ pub mod integrate;
 pub mod params;
 pub mod record;
 pub mod rng;
+mod simd;
 pub mod simulation;
 pub mod summary;
 pub mod theory;

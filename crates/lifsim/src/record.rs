@@ -142,14 +142,17 @@ pub(crate) struct Moments {
 }
 
 impl Moments {
-    /// Corrected two-pass moments of `values` (the chunk sits in cache, so the passes are
-    /// cheap); the correction makes the mean of identical values exactly that value.
+    /// Corrected two-pass moments of `values` (Chan, Golub & LeVeque 1983; the chunk sits in
+    /// cache, so the passes are cheap): `rough` = the plain mean, then with `d = v - rough`,
+    /// `mean = rough + sum(d)/n` and `m2 = sum(d^2) - sum(d)^2/n`. The correction makes the mean
+    /// of identical values exactly that value. The sums run in eight fixed partial sums
+    /// ([`lane_sum`]), so they vectorize and their rounding depends only on `values`.
+    #[inline(always)]
     pub fn of(values: &[f64]) -> Self {
         let count = values.len() as f64;
-        let rough = values.iter().sum::<f64>() / count;
-        let mean = rough + values.iter().map(|v| v - rough).sum::<f64>() / count;
-        let m2 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
-        Self { count, mean, m2 }
+        let rough = lane_sum(values, |v| [v, 0.0])[0] / count;
+        let [d, q] = lane_sum(values, |v| [v - rough, (v - rough) * (v - rough)]);
+        Self { count, mean: rough + d / count, m2: q - d * d / count }
     }
 
     /// Merges another group into this one (Chan, Golub & LeVeque 1979).
@@ -170,6 +173,29 @@ impl Moments {
     }
 }
 
+/// The sums over `values` of the two components of `f`, each in eight interleaved partial
+/// sums (element i goes to sum i mod 8) added pairwise at the end: a fixed order, so the
+/// result depends only on `values`, and a loop the compiler vectorizes.
+#[inline(always)]
+fn lane_sum(values: &[f64], f: impl Fn(f64) -> [f64; 2]) -> [f64; 2] {
+    let (mut first, mut second) = ([0.0; 8], [0.0; 8]);
+    let groups = values.chunks_exact(8);
+    let rest = groups.remainder();
+    for group in groups {
+        let group: &[f64; 8] = group.try_into().expect("chunks_exact(8) gives 8 values");
+        let terms = group.map(&f);
+        first = std::array::from_fn(|i| first[i] + terms[i][0]);
+        second = std::array::from_fn(|i| second[i] + terms[i][1]);
+    }
+    for (i, &v) in rest.iter().enumerate() {
+        let [x, y] = f(v);
+        first[i] += x;
+        second[i] += y;
+    }
+    let pairwise = |s: [f64; 8]| ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+    [pairwise(first), pairwise(second)]
+}
+
 /// What one chunk of neurons recorded during one window of steps.
 #[derive(Debug, Default)]
 pub(crate) struct ChunkLog {
@@ -177,8 +203,8 @@ pub(crate) struct ChunkLog {
     pub moments: Vec<Moments>,
     /// Spikes of the chunk at each step of the window.
     pub spikes_per_step: Vec<u32>,
-    /// (step, neuron) of each spike in the window.
-    pub spikes: Vec<(u32, u32)>,
+    /// Neuron of each spike in the window, by step (see `spikes_per_step`), then neuron.
+    pub spikes: Vec<u32>,
     /// Traced V, sample-major: for each trace sample in the window, the chunk's traced neurons.
     pub traces: Vec<f64>,
 }

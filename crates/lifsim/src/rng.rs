@@ -9,7 +9,13 @@
 //! Random123 known-answer vectors.
 //!
 //! Layout: sample `s` of a stream uses Philox block `s / 4`, word `s % 4`, with counter
-//! `[s / 4, stream, neuron_lo, neuron_hi]` and key `[seed_lo, seed_hi]`.
+//! `[s / 4, stream, neuron_lo, neuron_hi]` and key `[seed_lo, seed_hi]`. Normal samples come
+//! in pairs from a block's words (0, 1) and (2, 3) by Box-Muller ([`normal_pair`]); its
+//! logarithm and sine/cosine are the polynomials of [`ln_open`] and [`unit_circle`] rather than
+//! libm, so the engine evaluates them for many neurons at once in SIMD registers, every CPU
+//! (and a GPU) gets the same bits, and `tests/value_stability.rs` pins the first values.
+//! (Earlier builds used libm's `ln` and `sin_cos` and the angle `2 pi u`; the normal streams
+//! changed with the polynomials, the Philox words and uniform streams did not.)
 
 /// Philox4x32 round multipliers and Weyl key increments (Salmon et al. 2011, table 2).
 const PHILOX_M0: u32 = 0xD251_1F53;
@@ -73,15 +79,87 @@ pub fn uniform_symmetric(bits: u32) -> f64 {
     (f64::from(bits) + 0.5) * (1.0 / 2_147_483_648.0) - 1.0
 }
 
-/// Two independent standard normal numbers from 64 random bits (Box-Muller).
+/// `ln(u)` for the open uniform `u = (bits + 1/2) / 2^32`, branch-free and without libm.
+///
+/// `bits + 1/2 = 2^e m` with `m` in `[sqrt(1/2), sqrt(2))`, and
+/// `ln m = 2 atanh(t) = 2 (t + t^3/3 + ... + t^17/17)`, `t = (m - 1)/(m + 1)`, `|t| < 0.172`:
+/// the truncation error is below 1e-16 and the result is within a few ulp of `f64::ln`. Only
+/// IEEE add, multiply, divide and bit operations are used, in a fixed order (no fused
+/// multiply-add), so the value is the same on every CPU, SIMD width and on a GPU, and a loop of
+/// it vectorizes.
+#[inline(always)]
+pub fn ln_open(bits: u32) -> f64 {
+    const MANTISSA: u64 = (1 << 52) - 1;
+    const ONE: u64 = 0x3FF0_0000_0000_0000;
+    // 2^52, as a double; `from_bits(2^52 bits | small)` minus it gives `small` exactly.
+    const TWO_52: u64 = 0x4330_0000_0000_0000;
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let x = f64::from(bits) + 0.5;
+    let raw = x.to_bits();
+    let mut m = f64::from_bits((raw & MANTISSA) | ONE);
+    // Exponent field of x, plus one when m is folded into [sqrt(1/2), sqrt(2)).
+    let big = m > std::f64::consts::SQRT_2;
+    m = if big { 0.5 * m } else { m };
+    let field = f64::from_bits((raw >> 52) | TWO_52) - f64::from_bits(TWO_52);
+    // u = x 2^-32, x = 2^(field - 1023) m.
+    let k = field + if big { 1.0 } else { 0.0 } - (1023.0 + 32.0);
+    let t = (m - 1.0) / (m + 1.0);
+    let z = t * t;
+    let series = 1.0 / 3.0
+        + z * (1.0 / 5.0
+            + z * (1.0 / 7.0
+                + z * (1.0 / 9.0 + z * (1.0 / 11.0 + z * (1.0 / 13.0 + z * (1.0 / 15.0 + z * (1.0 / 17.0)))))));
+    let ln_m = 2.0 * t + (2.0 * t) * (z * series);
+    k * LN2_HI + (k * LN2_LO + ln_m)
+}
+
+/// The point `(cos a, sin a)` on the unit circle for the angle `a` of 32 random bits.
+///
+/// The top two bits pick a quarter turn `q`, the other 30 an angle `th` uniform in
+/// `(-pi/4, pi/4)` (at their centres), and `a = q pi/2 + th`: uniform on the circle. `cos th`
+/// and `sin th` are their Taylor polynomials to degree 16 and 15 (error below 1e-16), the quarter
+/// turn a swap and sign flips; branch-free, fixed operation order, no libm (see [`ln_open`]).
+#[inline(always)]
+pub fn unit_circle(bits: u32) -> [f64; 2] {
+    let q = bits >> 30;
+    let th = ((f64::from(bits & 0x3FFF_FFFF) + 0.5) * (1.0 / 1_073_741_824.0) - 0.5) * std::f64::consts::FRAC_PI_2;
+    let z = th * th;
+    let sin = th
+        + th * z
+            * (-1.0 / 6.0
+                + z * (1.0 / 120.0
+                    + z * (-1.0 / 5040.0
+                        + z * (1.0 / 362_880.0
+                            + z * (-1.0 / 39_916_800.0
+                                + z * (1.0 / 6_227_020_800.0 + z * (-1.0 / 1_307_674_368_000.0)))))));
+    let cos = 1.0
+        + z * (-0.5
+            + z * (1.0 / 24.0
+                + z * (-1.0 / 720.0
+                    + z * (1.0 / 40_320.0
+                        + z * (-1.0 / 3_628_800.0
+                            + z * (1.0 / 479_001_600.0
+                                + z * (-1.0 / 87_178_291_200.0 + z * (1.0 / 20_922_789_888_000.0))))))));
+    // Rotating (cos, sin) by q quarter turns: q odd swaps the two; x flips sign for q = 1, 2
+    // and y for q = 2, 3.
+    let odd = q & 1 == 1;
+    let (x, y) = if odd { (sin, cos) } else { (cos, sin) };
+    let flip_x = u64::from((q ^ (q >> 1)) & 1) << 63;
+    let flip_y = u64::from(q >> 1) << 63;
+    [f64::from_bits(x.to_bits() ^ flip_x), f64::from_bits(y.to_bits() ^ flip_y)]
+}
+
+/// Two independent standard normal numbers from 64 random bits (Box-Muller):
+/// `sqrt(-2 ln u) (cos a, sin a)` with `u` from [`ln_open`] and `a` from [`unit_circle`].
 ///
 /// With 32-bit uniforms the largest magnitude is sqrt(2 ln 2^33) = 6.77; the tail beyond it
 /// has probability 1.3e-11 and is irrelevant for membrane noise.
 #[inline(always)]
 pub fn normal_pair(bits_radius: u32, bits_angle: u32) -> [f64; 2] {
-    let radius = (-2.0 * uniform_open(bits_radius).ln()).sqrt();
-    let (sin, cos) = (std::f64::consts::TAU * uniform_open(bits_angle)).sin_cos();
-    [radius * cos, radius * sin]
+    let radius = (-2.0 * ln_open(bits_radius)).sqrt();
+    let [x, y] = unit_circle(bits_angle);
+    [radius * x, radius * y]
 }
 
 /// The four standard normals of one Philox block, in sample order.
@@ -159,6 +237,20 @@ mod tests {
             })
             .fold(0.0, f64::max);
         assert!(d < 1.949 / n.sqrt(), "KS distance {d}");
+    }
+
+    /// The fast logarithm and circle agree with libm to a few ulp over the whole range.
+    #[test]
+    fn fast_transcendentals_match_libm() {
+        let probes = (0..=u32::MAX).step_by(65_537).chain([0, 1, 2, 3, 1 << 30, (1 << 31) - 1, u32::MAX]);
+        for bits in probes {
+            let ln = uniform_open(bits).ln();
+            assert!((ln_open(bits) - ln).abs() <= 4.0 * f64::EPSILON * ln.abs().max(1.0), "ln at {bits}");
+            let a = std::f64::consts::FRAC_PI_2
+                * (f64::from(bits >> 30) + (f64::from(bits & 0x3FFF_FFFF) + 0.5) / 1_073_741_824.0 - 0.5);
+            let [x, y] = unit_circle(bits);
+            assert!((x - a.cos()).abs() < 4.0 * f64::EPSILON && (y - a.sin()).abs() < 4.0 * f64::EPSILON, "{bits}");
+        }
     }
 
     #[test]

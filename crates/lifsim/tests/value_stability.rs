@@ -1,0 +1,30 @@
+//! Pins the first values of the random streams, so that a change of stream definition is seen.
+
+use lifsim::rng::{Stream, normal_sample, symmetric_sample};
+
+#[test]
+fn normal_stream_values_are_pinned() {
+    let got: Vec<u64> = (0..6).map(|s| normal_sample(2017, Stream::InputNoise, 3, s).to_bits()).collect();
+    let expected: [u64; 6] = PINNED_NORMALS;
+    assert_eq!(got, expected, "{:?}", got.iter().map(|&b| f64::from_bits(b)).collect::<Vec<_>>());
+}
+
+#[test]
+fn uniform_stream_values_are_pinned() {
+    let got: Vec<u64> = (0..4).map(|s| symmetric_sample(2017, Stream::InputNoise, 3, s).to_bits()).collect();
+    assert_eq!(got, PINNED_UNIFORMS, "{:?}", got.iter().map(|&b| f64::from_bits(b)).collect::<Vec<_>>());
+}
+
+/// Seed 2017, neuron 3, samples 0..6: -0.47521119175250576, 0.2626846685621092,
+/// 0.9052576700357113, -1.1084825470589703, 0.6785367531459596, 0.5993514781279045.
+const PINNED_NORMALS: [u64; 6] = [
+    13825604300557077225,
+    4598403726219714949,
+    4606329055756170642,
+    13831043017613304197,
+    4604286935282527076,
+    4603573697732397989,
+];
+/// Seed 2017, neuron 3, samples 0..4: 0.7258725084830076, 0.089262766065076,
+/// -0.28176992502994835, 0.9679848428349942.
+const PINNED_UNIFORMS: [u64; 4] = [4604713297862721536, 4591096480822984704, 13822119572490158080, 4606894051900260352];
