@@ -18,16 +18,20 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod input;
 pub mod integrate;
 pub mod params;
+mod quadrature;
 pub mod record;
 pub mod rng;
+pub mod siegert;
 pub mod simulation;
 pub mod summary;
+pub mod sweep;
 pub mod theory;
 pub mod units;
 
