@@ -6,6 +6,9 @@
 mod progress;
 mod run;
 mod setup;
+mod sweep;
+mod theory;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +27,12 @@ enum Command {
     Run(run::RunArgs),
     /// Print the full default configuration as commented TOML, with units.
     Config,
+    /// Print the theory's predictions (rate, ISI CV, moments) for a configuration.
+    Theory(theory::TheoryArgs),
+    /// Run a grid of configurations (--vary KEY=START:STOP:COUNT) and write sweep.csv and sweep.json.
+    Sweep(sweep::SweepArgs),
+    /// Run the built-in validation suite against theory; exit code 1 on any failure.
+    Validate(validate::ValidateArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +43,9 @@ fn main() -> ExitCode {
             print!("{}", lifsim::Config::default().to_toml());
             Ok(())
         }
+        Command::Theory(args) => theory::theory(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Validate(args) => validate::validate(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
