@@ -9,6 +9,9 @@ mod report;
 mod run;
 mod setup;
 mod tutorial;
+mod sweep;
+mod theory;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +32,12 @@ enum Command {
     Config,
     /// Reproduce the tutorial's exercises 2-12: one figure each and a report.html.
     Tutorial(tutorial::TutorialArgs),
+    /// Print the theory's predictions (rate, ISI CV, moments) for a configuration.
+    Theory(theory::TheoryArgs),
+    /// Run a grid of configurations (--vary KEY=START:STOP:COUNT) and write sweep.csv and sweep.json.
+    Sweep(sweep::SweepArgs),
+    /// Run the built-in validation suite against theory; exit code 1 on any failure.
+    Validate(validate::ValidateArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +49,9 @@ fn main() -> ExitCode {
             print!("{}", lifsim::Config::default().to_toml());
             Ok(())
         }
+        Command::Theory(args) => theory::theory(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Validate(args) => validate::validate(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 //! (`--set neuron.tau_m="20 ms"`) and Python keywords (`tau_m="20 ms"`). Values are stored in
 //! SI units; [`Config::build`] checks every range once and resolves the derived defaults.
 
+use crate::analysis::AnalysisSpec;
 use crate::error::{Error, ParamError};
 use crate::input::{Drive, Input, Noise};
 use crate::integrate::{Crossing, Method};
@@ -217,6 +218,23 @@ pub struct RecordSection {
     pub hist_bins: u64,
 }
 
+/// `[analysis]`: the window and bins of the spike statistics (see [`crate::analysis`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisSection {
+    /// Start of the analysis window (s); earlier spikes are treated as a transient.
+    pub t_start: f64,
+    /// End of the analysis window (s); `None` = `t_max`.
+    pub t_stop: Option<f64>,
+    /// Bin width of the population rate (s).
+    pub bin: f64,
+}
+
+impl Default for AnalysisSection {
+    fn default() -> Self {
+        Self { t_start: 0.0, t_stop: None, bin: 1e-3 }
+    }
+}
+
 /// A whole configuration, in SI units. `Default` is lifsim's built-in run: the tutorial's
 /// parameters, tutorial noise, n = 500, t_ref = 10 ms (exercises 9-10).
 ///
@@ -239,6 +257,9 @@ pub struct Config {
     pub input: InputSection,
     /// `[record]`.
     pub record: RecordSection,
+    /// `[analysis]`.
+    #[serde(default)]
+    pub analysis: AnalysisSection,
 }
 
 impl Default for Config {
@@ -276,6 +297,7 @@ impl Default for Config {
                 tau_noise: 5e-3,
             },
             record: RecordSection { traces: None, every: 1, hist_times: None, hist_bins: 50 },
+            analysis: AnalysisSection::default(),
         }
     }
 }
@@ -369,6 +391,13 @@ const KEYS: &[Key] = &[
     key("record.every", Kind::Count, "trace every `every`-th step"),
     key("record.hist_times", Kind::Times, "times of the V histograms across the ensemble; default: [t_max/10, t_max]"),
     key("record.hist_bins", Kind::Count, "number of histogram bins"),
+    key(
+        "analysis.t_start",
+        Kind::Quantity(Time),
+        "start of the spike-statistics window (drops the transient); spikes at t_start < t <= t_stop count",
+    ),
+    key("analysis.t_stop", Kind::OptionalQuantity(Time), "end of the spike-statistics window; default: t_max"),
+    key("analysis.bin", Kind::Quantity(Time), "bin width of the population rate (PSTH), whole grid steps"),
 ];
 
 /// A value as read for its key.
@@ -384,6 +413,24 @@ impl Config {
     /// All configuration keys, `section.name`, in documentation order.
     pub fn keys() -> impl Iterator<Item = &'static str> {
         KEYS.iter().map(|k| k.name)
+    }
+
+    /// The unit dimension of a quantity key (`Some`), or `None` for a count, a name or a list.
+    ///
+    /// # Errors
+    /// [`Error::UnknownKey`] for a key lifsim does not know.
+    ///
+    /// ```
+    /// use lifsim::{Config, units::Dimension};
+    /// assert_eq!(Config::key_dimension("input.i_mean").unwrap(), Some(Dimension::Current));
+    /// assert_eq!(Config::key_dimension("simulation.n").unwrap(), None);
+    /// ```
+    pub fn key_dimension(name: &str) -> Result<Option<Dimension>, Error> {
+        let key = KEYS.iter().find(|k| k.name == name).ok_or_else(|| unknown_key(name))?;
+        Ok(match key.kind {
+            Kind::Quantity(dim) | Kind::OptionalQuantity(dim) => Some(dim),
+            _ => None,
+        })
     }
 
     /// Sets one key from a raw value, checking its type and unit (ranges are checked by
@@ -433,6 +480,7 @@ impl Config {
 
     fn assign(&mut self, name: &str, parsed: Parsed) {
         let (s, p, i, r) = (&mut self.simulation, &mut self.neuron, &mut self.input, &mut self.record);
+        let a = &mut self.analysis;
         match (name, parsed) {
             ("simulation.t_max", Parsed::Number(x)) => s.t_max = x,
             ("simulation.dt", Parsed::Number(x)) => s.dt = x,
@@ -479,6 +527,9 @@ impl Config {
             ("record.every", Parsed::Count(c)) => r.every = c,
             ("record.hist_times", Parsed::Times(t)) => r.hist_times = Some(t),
             ("record.hist_bins", Parsed::Count(c)) => r.hist_bins = c,
+            ("analysis.t_start", Parsed::Number(x)) => a.t_start = x,
+            ("analysis.t_stop", Parsed::Optional(x)) => a.t_stop = x,
+            ("analysis.bin", Parsed::Number(x)) => a.bin = x,
             (other, _) => unreachable!("key table and assign() disagree on {other}"),
         }
     }
@@ -593,6 +644,9 @@ impl Config {
                 format!("[{}]", times.iter().map(|&t| quoted(t, Time)).collect::<Vec<_>>().join(", "))
             }
             "record.hist_bins" => r.hist_bins.to_string(),
+            "analysis.t_start" => quoted(self.analysis.t_start, Time),
+            "analysis.t_stop" => return optional(self.analysis.t_stop, Time),
+            "analysis.bin" => quoted(self.analysis.bin, Time),
             other => unreachable!("key table and show() disagree on {other}"),
         })
     }
@@ -606,6 +660,7 @@ impl Config {
         c.input.stop.get_or_insert(c.simulation.t_max);
         c.record.traces.get_or_insert(c.simulation.n.min(50));
         c.record.hist_times.get_or_insert_with(|| vec![c.simulation.t_max / 10.0, c.simulation.t_max]);
+        c.analysis.t_stop.get_or_insert(c.simulation.t_max);
         c
     }
 
@@ -689,6 +744,7 @@ impl Config {
         }
         let steps = steps as usize;
         let record = build_record(r, s.n, s.t_max, s.dt, steps)?;
+        let analysis = build_analysis(&c.analysis, s.t_max)?;
         Ok(Simulation {
             neuron,
             input: Input { drive, noise },
@@ -700,6 +756,7 @@ impl Config {
             n: s.n as usize,
             seed: s.seed,
             record,
+            analysis,
         })
     }
 
@@ -759,6 +816,27 @@ fn build_record(r: &RecordSection, n: u64, t_max: f64, dt: f64, steps: usize) ->
     Ok(RecordSpec { traces: traces as usize, every: r.every as usize, hist_steps, hist_bins: r.hist_bins as usize })
 }
 
+fn build_analysis(a: &AnalysisSection, t_max: f64) -> Result<AnalysisSpec, Error> {
+    let time = |x: f64| format_quantity(x, Time);
+    let t_start = non_negative("analysis.t_start", a.t_start, Time)?;
+    let t_stop = a.t_stop.unwrap_or(t_max);
+    finite("analysis.t_stop", t_stop, Time)?;
+    if t_start >= t_max {
+        let expected = format!("a time before simulation.t_max = {}", time(t_max));
+        return Err(ParamError::new("analysis.t_start", time(t_start), expected).into());
+    }
+    if t_stop <= t_start || t_stop > t_max {
+        let expected =
+            format!("a time after analysis.t_start = {} and at most simulation.t_max = {}", time(t_start), time(t_max));
+        return Err(ParamError::new("analysis.t_stop", time(t_stop), expected).into());
+    }
+    finite("analysis.bin", a.bin, Time)?;
+    if a.bin <= 0.0 {
+        return Err(ParamError::new("analysis.bin", time(a.bin), "a positive time, e.g. \"1 ms\"").into());
+    }
+    Ok(AnalysisSpec { t_start, t_stop, bin: a.bin })
+}
+
 fn non_negative(key: &str, value: f64, dim: Dimension) -> Result<f64, ParamError> {
     finite(key, value, dim)?;
     if value < 0.0 {
@@ -809,7 +887,7 @@ fn unknown_key(name: &str) -> Error {
     let in_section: Vec<&str> =
         KEYS.iter().filter(|k| k.name.starts_with(&format!("{section}."))).map(|k| k.name).collect();
     let valid = if in_section.is_empty() {
-        "; valid sections: simulation, neuron, input, record".to_string()
+        "; valid sections: simulation, neuron, input, record, analysis".to_string()
     } else {
         format!("; valid keys: {}", in_section.join(", "))
     };

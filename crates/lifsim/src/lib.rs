@@ -18,17 +18,21 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod input;
 pub mod integrate;
 pub mod params;
+mod quadrature;
 pub mod record;
 pub mod rng;
 mod simd;
+pub mod siegert;
 pub mod simulation;
 pub mod summary;
+pub mod sweep;
 pub mod theory;
 pub mod units;
 

@@ -1,5 +1,6 @@
 //! A validated, fully resolved simulation: what `run` needs and nothing it must re-check.
 
+use crate::analysis::AnalysisSpec;
 use crate::input::{Input, Noise};
 use crate::integrate::{Crossing, Method};
 use crate::params::LifParams;
@@ -46,6 +47,9 @@ pub struct Simulation {
     pub seed: u64,
     /// What to record.
     pub record: RecordSpec,
+    /// The spike-statistics window and bins (`[analysis]`).
+    #[serde(default)]
+    pub analysis: AnalysisSpec,
 }
 
 impl Simulation {

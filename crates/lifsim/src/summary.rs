@@ -1,8 +1,10 @@
 //! The one-page summary of a run: configuration, totals, final moments and the theory that applies.
 
+use crate::analysis::SpikeStatistics;
 use crate::config::Config;
 use crate::input::{Drive, Noise};
 use crate::record::Recording;
+use crate::siegert::WhiteNoiseLif;
 use crate::simulation::Simulation;
 use crate::theory;
 use serde::Serialize;
@@ -33,11 +35,19 @@ pub struct TheoryValues {
     pub isi_deterministic_s: Option<f64>,
     /// Its inverse (Hz).
     pub rate_deterministic_hz: Option<f64>,
+    /// Stationary firing rate in continuous time (Hz): Siegert's formula for white noise and
+    /// for the tutorial's noise through its white-noise limit, the deterministic rate without
+    /// noise; for constant drive with a threshold (see [`crate::siegert`]).
+    pub rate_hz: Option<f64>,
+    /// The matching coefficient of variation of interspike intervals (Brunel 2000); NaN (null)
+    /// when the neuron never fires.
+    pub cv_isi: Option<f64>,
 }
 
 impl TheoryValues {
     /// The theory that applies to `sim`: free-membrane moments without a threshold, the
-    /// deterministic ISI without noise and with constant drive.
+    /// deterministic ISI without noise and with constant drive, the firing rate and ISI CV for
+    /// constant drive with a threshold and white, tutorial or no noise.
     pub fn for_simulation(sim: &Simulation) -> Self {
         let free = sim.neuron.v_th.is_none();
         let constant = matches!(sim.input.drive, Drive::Constant { .. });
@@ -51,7 +61,10 @@ impl TheoryValues {
         let isi = (constant && sim.input.noise == Noise::None)
             .then(|| theory::deterministic_isi(&sim.neuron, sim.mu()))
             .flatten();
+        let first_passage = WhiteNoiseLif::for_simulation(sim);
         Self {
+            rate_hz: first_passage.map(|p| p.rate_hz()),
+            cv_isi: first_passage.map(|p| p.cv_isi()),
             v_mean_final: final_mean,
             v_var_final: final_var,
             v_mean_stationary: (free && constant).then_some(mean_stat),
@@ -87,6 +100,8 @@ pub struct Summary {
     pub v_mean_final: f64,
     /// Ensemble variance of V at the last step (V^2); NaN (null) for n = 1.
     pub v_var_final: f64,
+    /// Spike statistics in the analysis window.
+    pub analysis: SpikeStatistics,
     /// Theory for the same setup.
     pub theory: TheoryValues,
     /// Warnings about the setup.
@@ -113,6 +128,7 @@ impl Summary {
             },
             v_mean_final: rec.v_mean.last().copied().unwrap_or(f64::NAN),
             v_var_final: rec.v_var.last().copied().unwrap_or(f64::NAN),
+            analysis: SpikeStatistics::of(rec, &sim.analysis),
             theory: TheoryValues::for_simulation(sim),
             warnings: sim.warnings(),
         }

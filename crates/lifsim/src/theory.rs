@@ -106,3 +106,56 @@ pub fn deterministic_isi(params: &crate::LifParams, mu: f64) -> Option<f64> {
     let v_th = params.v_th?;
     (mu > v_th).then(|| params.t_ref + params.tau_m * ((mu - params.v_reset) / (mu - v_th)).ln())
 }
+
+/// The spike steps of the discrete scheme itself for constant drive without noise: the first
+/// spike at grid step `first` and one every `isi` steps after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridSpikes {
+    /// Step of the first spike.
+    pub first: usize,
+    /// Steps between spikes.
+    pub isi: usize,
+}
+
+impl GridSpikes {
+    /// Spikes per neuron at steps `1 ..= last`.
+    pub fn count_until(&self, last: usize) -> usize {
+        if self.first > last { 0 } else { 1 + (last - self.first) / self.isi }
+    }
+}
+
+/// The exact spike steps of `sim`'s own discrete scheme for constant drive, no noise and
+/// `mu > v_th` (`None` otherwise, or when a crossing falls within 1e-9 of a grid step, where
+/// rounding decides).
+///
+/// Both methods iterate `V_k = a V_{k-1} + (1 - a) mu` (`a = 1 - dt/tau_m` for Euler,
+/// `exp(-dt/tau_m)` for exact integration), so `V_j = mu + a^j (V_0 - mu)` and the first
+/// spike from `V_0` is at `j = ceil(ln((mu - v_th)/(mu - V_0)) / ln a)`. After a spike the
+/// neuron is held at `v_reset` for `max(n_ref, 1) - 1` steps, then climbs again from `v_reset`.
+///
+/// ```
+/// let mut config = lifsim::Config::default();
+/// config.set("input.noise", &"none".into()).unwrap();
+/// let sim = config.build().unwrap();
+/// let spikes = lifsim::theory::grid_spike_steps(&sim).unwrap();
+/// assert_eq!(spikes, lifsim::theory::GridSpikes { first: 10, isi: 26 });
+/// ```
+pub fn grid_spike_steps(sim: &Simulation) -> Option<GridSpikes> {
+    let v_th = sim.neuron.v_th?;
+    let constant = matches!(sim.input.drive, crate::input::Drive::Constant { .. });
+    let mu = sim.mu();
+    if !constant || sim.input.noise != Noise::None || mu <= v_th {
+        return None;
+    }
+    let a = StepConstants::new(sim).decay;
+    let climb = |from: f64| -> Option<usize> {
+        if from >= v_th {
+            return Some(1);
+        }
+        let j = ((mu - v_th) / (mu - from)).ln() / a.ln();
+        ((j - j.round()).abs() > 1e-9).then(|| (j.ceil() as usize).max(1))
+    };
+    let first = climb(sim.neuron.v_init)?;
+    let hold = sim.neuron.refractory_steps(sim.dt).max(1) - 1;
+    Some(GridSpikes { first, isi: hold + climb(sim.neuron.v_reset)? })
+}

@@ -1,0 +1,47 @@
+//! `lifsim theory`: the theory's predictions for a configuration, as a table or JSON.
+
+use crate::setup::{ConfigArgs, Failure};
+use clap::Args;
+use lifsim::summary::TheoryValues;
+use lifsim::units::{Dimension, format_quantity};
+
+/// Arguments of `lifsim theory`.
+#[derive(Args, Debug)]
+pub struct TheoryArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print JSON (the `theory` object of summary.json) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Prints the predictions for the configuration in `args`.
+pub fn theory(args: &TheoryArgs) -> Result<(), Failure> {
+    let (_, sim) = args.config.simulation()?;
+    let values = TheoryValues::for_simulation(&sim);
+    if args.json {
+        let text = serde_json::to_string_pretty(&values).map_err(|e| Failure::Runtime(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    let volt = |x: f64| format_quantity(x, Dimension::Voltage);
+    let rows: [(&str, Option<String>); 10] = [
+        ("mu = e_l + r_m i_mean", Some(volt(sim.mu()))),
+        ("white-noise sigma_v", lifsim::theory::equivalent_sigma_v(&sim).map(volt)),
+        ("firing rate (Siegert / deterministic)", values.rate_hz.map(|r| format!("{r:.6} Hz"))),
+        ("ISI CV (Brunel 2000)", values.cv_isi.map(|c| format!("{c:.6}"))),
+        ("deterministic ISI", values.isi_deterministic_s.map(|t| format_quantity(t, Dimension::Time))),
+        ("free V mean, last step (exact, discrete)", values.v_mean_final.map(volt)),
+        ("free V std, last step (exact, discrete)", values.v_var_final.map(|v| volt(v.sqrt()))),
+        ("free V mean, stationary (continuous)", values.v_mean_stationary.map(volt)),
+        ("free V std, stationary (continuous)", values.v_var_stationary.map(|v| volt(v.sqrt()))),
+        (
+            "grid spikes: first step, ISI steps",
+            lifsim::theory::grid_spike_steps(&sim).map(|g| format!("{}, {}", g.first, g.isi)),
+        ),
+    ];
+    for (name, value) in rows {
+        println!("{name:<42} {}", value.unwrap_or_else(|| "n/a".into()));
+    }
+    Ok(())
+}

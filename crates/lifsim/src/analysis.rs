@@ -1,0 +1,408 @@
+//! Spike-train statistics over a recording: rates, population rate (PSTH), ISIs, CV, Fano factor.
+//!
+//! All functions are pure and never panic on empty input: where a statistic is undefined
+//! (no neurons, no spikes, fewer than two intervals) it is NaN, as documented on each function.
+//!
+//! **The window.** A spike recorded at grid step `k` happened during the update from `t_{k-1}`
+//! to `t_k`. An analysis window `(t_start, t_stop]` is snapped to grid steps
+//! `first = round(t_start/dt)`, `last = min(round(t_stop/dt), steps - 1)` and holds the spikes
+//! at steps `first < k <= last`; its duration is `(last - first) dt`. With the defaults
+//! (`t_start = 0`, `t_stop = t_max`) that is the whole run, `(steps - 1) dt`, as in
+//! [`Recording::mean_rate_hz`].
+//!
+//! **Definitions** follow Elephant's (`elephant.statistics`) with these differences, each
+//! chosen because lifsim's neurons are an ensemble of independent, identical trials:
+//! - `isi`: intervals are pooled over all neurons (Elephant: one train at a time); only
+//!   intervals whose two spikes both lie in the window count.
+//! - `cv`: `std / mean` of the pooled intervals with the 1/N standard deviation, as Elephant's
+//!   `cv`; but NaN (not 0) for fewer than two intervals, where no spread can be estimated.
+//! - `fanofactor`: `var / mean` of the per-neuron counts with the 1/(N-1) sample variance
+//!   (Elephant uses 1/N), so that a Poisson process has expectation exactly 1; NaN for fewer
+//!   than two neurons or a zero mean count.
+//! - `time_histogram` with `output='rate'`: the population rate, spikes per neuron per second;
+//!   as in Elephant a last partial bin is dropped; bins are whole numbers of grid steps.
+
+use crate::record::Recording;
+use serde::{Deserialize, Serialize};
+
+/// The analysis settings of a simulation (`[analysis]` in a configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisSpec {
+    /// Start of the analysis window (s); earlier spikes are a transient and ignored.
+    pub t_start: f64,
+    /// End of the analysis window (s); clamped to the last grid point.
+    pub t_stop: f64,
+    /// Bin width of the population rate (s), rounded to whole grid steps (at least one).
+    pub bin: f64,
+}
+
+impl Default for AnalysisSpec {
+    /// The whole run (`t_stop` = infinity, clamped to the grid) and 1 ms bins.
+    fn default() -> Self {
+        Self { t_start: 0.0, t_stop: f64::INFINITY, bin: 1e-3 }
+    }
+}
+
+/// A window of grid steps: the spikes at steps `first < k <= last`.
+///
+/// ```
+/// let w = lifsim::analysis::Window::new(0.01, 1.0, 1e-3, 100);
+/// assert_eq!((w.first, w.last), (10, 99));
+/// assert!((w.duration() - 0.089).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Step at the window's start (excluded).
+    pub first: usize,
+    /// Last step in the window (included).
+    pub last: usize,
+    dt_bits: u64,
+}
+
+impl Window {
+    /// The window `(t_start, t_stop]` (s) snapped to a grid of `steps` points spaced `dt` (s).
+    pub fn new(t_start: f64, t_stop: f64, dt: f64, steps: usize) -> Self {
+        let end = steps.saturating_sub(1);
+        let snap = |t: f64| if t.is_finite() { ((t / dt).round().max(0.0) as usize).min(end) } else { end };
+        let last = snap(t_stop);
+        Self { first: snap(t_start).min(last), last, dt_bits: dt.to_bits() }
+    }
+
+    /// The window of `spec` over `rec`'s grid.
+    pub fn of(rec: &Recording, spec: &AnalysisSpec) -> Self {
+        Self::new(spec.t_start, spec.t_stop, rec.dt, rec.steps)
+    }
+
+    /// Whether a spike at `step` counts.
+    pub fn contains(&self, step: u32) -> bool {
+        let k = step as usize;
+        k > self.first && k <= self.last
+    }
+
+    /// The grid step (s).
+    pub fn dt(&self) -> f64 {
+        f64::from_bits(self.dt_bits)
+    }
+
+    /// Duration `(last - first) dt` (s).
+    pub fn duration(&self) -> f64 {
+        (self.last - self.first) as f64 * self.dt()
+    }
+
+    /// Start time `first dt` (s).
+    pub fn t_start(&self) -> f64 {
+        self.first as f64 * self.dt()
+    }
+
+    /// End time `last dt` (s).
+    pub fn t_stop(&self) -> f64 {
+        self.last as f64 * self.dt()
+    }
+}
+
+/// Spikes per neuron in the window.
+///
+/// ```
+/// let rec = lifsim::run(&lifsim::Config::default().build().unwrap()).unwrap();
+/// let whole = lifsim::analysis::Window::new(0.0, f64::INFINITY, rec.dt, rec.steps);
+/// assert_eq!(lifsim::analysis::spike_counts(&rec, &whole), rec.spike_count);
+/// ```
+pub fn spike_counts(rec: &Recording, window: &Window) -> Vec<u32> {
+    let mut counts = vec![0u32; rec.n];
+    for (&neuron, &step) in rec.spikes.neuron.iter().zip(&rec.spikes.step) {
+        if window.contains(step) {
+            counts[neuron as usize] += 1;
+        }
+    }
+    counts
+}
+
+/// Each neuron's firing rate in the window (Hz): its count divided by the duration; NaN for
+/// an empty window.
+pub fn neuron_rates(counts: &[u32], duration: f64) -> Vec<f64> {
+    counts.iter().map(|&c| if duration > 0.0 { f64::from(c) / duration } else { f64::NAN }).collect()
+}
+
+/// A mean rate and its standard error (Hz).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RateEstimate {
+    /// Mean firing rate per neuron (Hz); NaN without neurons or for an empty window.
+    pub rate_hz: f64,
+    /// Its standard error from the spread of per-neuron counts, `std(counts)/sqrt(n)/T`
+    /// (1/(n-1) variance) (Hz); NaN for fewer than two neurons.
+    pub se_hz: f64,
+}
+
+/// The ensemble's mean rate and its standard error from per-neuron spike counts in a window
+/// of `duration` seconds.
+///
+/// ```
+/// let r = lifsim::analysis::mean_rate(&[1, 3], 0.5);
+/// assert_eq!(r.rate_hz, 4.0);
+/// assert!((r.se_hz - 2.0).abs() < 1e-12); // std = sqrt(2), / sqrt(2) / 0.5
+/// ```
+pub fn mean_rate(counts: &[u32], duration: f64) -> RateEstimate {
+    let (mean, var) = mean_and_sample_variance(counts.iter().map(|&c| f64::from(c)));
+    let n = counts.len() as f64;
+    let duration = if duration > 0.0 { duration } else { f64::NAN };
+    RateEstimate { rate_hz: mean / duration, se_hz: (var / n).sqrt() / duration }
+}
+
+/// The Fano factor of spike counts, `var / mean` with the 1/(n-1) variance (dimensionless);
+/// NaN for fewer than two neurons or no spikes.
+///
+/// ```
+/// assert_eq!(lifsim::analysis::fano_factor(&[1, 3]), 1.0);
+/// assert!(lifsim::analysis::fano_factor(&[0, 0]).is_nan());
+/// ```
+pub fn fano_factor(counts: &[u32]) -> f64 {
+    let (mean, var) = mean_and_sample_variance(counts.iter().map(|&c| f64::from(c)));
+    if mean > 0.0 { var / mean } else { f64::NAN }
+}
+
+/// Every interspike interval (s) whose two spikes lie in the window, pooled over neurons in
+/// the order of their second spike.
+///
+/// ```
+/// use lifsim::analysis::{Window, intervals_of};
+/// // neuron 0 spikes at steps 2, 5, 9; neuron 1 at step 4; dt = 1 ms.
+/// let isi = intervals_of(&[0, 1, 0, 0], &[2, 4, 5, 9], 2, &Window::new(0.0, 1.0, 1e-3, 20));
+/// assert_eq!(isi.len(), 2);
+/// assert!((isi[0] - 3e-3).abs() < 1e-15 && (isi[1] - 4e-3).abs() < 1e-15);
+/// ```
+pub fn intervals_of(neurons: &[u32], steps: &[u32], n: usize, window: &Window) -> Vec<f64> {
+    let mut last: Vec<Option<u32>> = vec![None; n];
+    let mut intervals = Vec::new();
+    for (&neuron, &step) in neurons.iter().zip(steps) {
+        if !window.contains(step) {
+            continue;
+        }
+        if let Some(previous) = last[neuron as usize].replace(step) {
+            intervals.push(f64::from(step - previous) * window.dt());
+        }
+    }
+    intervals
+}
+
+/// The interspike intervals of a recording in a window (s); see [`intervals_of`].
+pub fn intervals(rec: &Recording, window: &Window) -> Vec<f64> {
+    intervals_of(&rec.spikes.neuron, &rec.spikes.step, rec.n, window)
+}
+
+/// The coefficient of variation `std / mean` of intervals (1/N standard deviation, as
+/// Elephant's `cv`); NaN for fewer than two intervals.
+///
+/// ```
+/// assert!((lifsim::analysis::cv(&[1.0, 3.0]) - 0.5).abs() < 1e-15);
+/// assert!(lifsim::analysis::cv(&[2.0]).is_nan());
+/// ```
+pub fn cv(intervals: &[f64]) -> f64 {
+    if intervals.len() < 2 {
+        return f64::NAN;
+    }
+    let n = intervals.len() as f64;
+    let (mean, var) = mean_and_sample_variance(intervals.iter().copied());
+    (var * (n - 1.0) / n).sqrt() / mean
+}
+
+/// Equal bins and their counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Binned {
+    /// Bin edges, one more than bins.
+    pub edges: Vec<f64>,
+    /// Count in each bin.
+    pub counts: Vec<u64>,
+}
+
+/// The population rate (PSTH) in the window: spikes of all neurons in bins of `bin` seconds
+/// (rounded to whole grid steps, at least one), and the rate in each bin, spikes per neuron
+/// per second (Hz). A last partial bin is dropped.
+///
+/// ```
+/// let rec = lifsim::run(&lifsim::Config::default().build().unwrap()).unwrap();
+/// let w = lifsim::analysis::Window::new(0.0, f64::INFINITY, rec.dt, rec.steps);
+/// let (bins, rate) = lifsim::analysis::population_rate(&rec, &w, 10e-3);
+/// assert_eq!(rate.len(), 14);
+/// assert_eq!(bins.edges.len(), 15);
+/// ```
+pub fn population_rate(rec: &Recording, window: &Window, bin: f64) -> (Binned, Vec<f64>) {
+    let width = ((bin / rec.dt).round() as usize).max(1);
+    let bins = (window.last - window.first) / width;
+    let mut counts = vec![0u64; bins];
+    for &step in &rec.spikes.step {
+        if window.contains(step) {
+            let b = (step as usize - window.first - 1) / width;
+            if b < bins {
+                counts[b] += 1;
+            }
+        }
+    }
+    let edges = (0..=bins).map(|b| (window.first + b * width) as f64 * rec.dt).collect();
+    let per = rec.n as f64 * width as f64 * rec.dt;
+    let rate = counts.iter().map(|&c| c as f64 / per).collect();
+    (Binned { edges, counts }, rate)
+}
+
+/// A histogram of intervals (s) in `bins` equal bins from 0 to the longest; empty input gives
+/// no bins.
+///
+/// ```
+/// let h = lifsim::analysis::interval_histogram(&[1.0, 2.0, 4.0], 2);
+/// assert_eq!((h.edges, h.counts), (vec![0.0, 2.0, 4.0], vec![1, 2]));
+/// ```
+pub fn interval_histogram(intervals: &[f64], bins: usize) -> Binned {
+    let hi = intervals.iter().copied().fold(0.0, f64::max);
+    if intervals.is_empty() || bins == 0 || hi <= 0.0 {
+        return Binned { edges: Vec::new(), counts: Vec::new() };
+    }
+    let width = hi / bins as f64;
+    let mut counts = vec![0u64; bins];
+    for &x in intervals {
+        counts[((x / width) as usize).min(bins - 1)] += 1;
+    }
+    Binned { edges: (0..=bins).map(|b| b as f64 * width).collect(), counts }
+}
+
+/// How many neurons fired 0, 1, 2, ... spikes: entry `c` counts the neurons with `c` spikes.
+///
+/// ```
+/// assert_eq!(lifsim::analysis::count_histogram(&[0, 2, 2]), vec![1, 0, 2]);
+/// assert!(lifsim::analysis::count_histogram(&[]).is_empty());
+/// ```
+pub fn count_histogram(counts: &[u32]) -> Vec<u64> {
+    let top = counts.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let mut hist = vec![0u64; top];
+    for &c in counts {
+        hist[c as usize] += 1;
+    }
+    hist
+}
+
+/// The statistics `summary.json` reports under `analysis`; NaN (null in JSON) where undefined.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpikeStatistics {
+    /// Window start, on the grid (s).
+    pub t_start: f64,
+    /// Window end, on the grid (s).
+    pub t_stop: f64,
+    /// Mean firing rate per neuron in the window (Hz).
+    pub rate_hz: f64,
+    /// Standard error of `rate_hz` (Hz), see [`mean_rate`].
+    pub rate_se_hz: f64,
+    /// Number of interspike intervals in the window.
+    pub isi_count: usize,
+    /// Mean interspike interval (s).
+    pub isi_mean_s: f64,
+    /// Coefficient of variation of the intervals, see [`cv`].
+    pub cv_isi: f64,
+    /// Fano factor of per-neuron counts in the window, see [`fano_factor`].
+    pub fano: f64,
+}
+
+impl SpikeStatistics {
+    /// The statistics of `rec` in the window of `spec`.
+    ///
+    /// ```
+    /// let sim = lifsim::Config::default().build().unwrap();
+    /// let rec = lifsim::run(&sim).unwrap();
+    /// let s = lifsim::analysis::SpikeStatistics::of(&rec, &sim.analysis);
+    /// assert!((s.rate_hz - rec.mean_rate_hz()).abs() < 1e-9);
+    /// ```
+    pub fn of(rec: &Recording, spec: &AnalysisSpec) -> Self {
+        let window = Window::of(rec, spec);
+        let counts = spike_counts(rec, &window);
+        let rate = mean_rate(&counts, window.duration());
+        let isi = intervals(rec, &window);
+        let isi_mean = if isi.is_empty() { f64::NAN } else { isi.iter().sum::<f64>() / isi.len() as f64 };
+        Self {
+            t_start: window.t_start(),
+            t_stop: window.t_stop(),
+            rate_hz: rate.rate_hz,
+            rate_se_hz: rate.se_hz,
+            isi_count: isi.len(),
+            isi_mean_s: isi_mean,
+            cv_isi: cv(&isi),
+            fano: fano_factor(&counts),
+        }
+    }
+}
+
+/// Mean and 1/(n-1) variance by the corrected two-pass formula; NaN where undefined.
+fn mean_and_sample_variance(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let n = values.clone().count() as f64;
+    let mean = values.clone().sum::<f64>() / n;
+    let (sq, sum): (f64, f64) =
+        values.fold((0.0, 0.0), |(sq, sum), x| (sq + (x - mean) * (x - mean), sum + (x - mean)));
+    let var = if n > 1.0 { (sq - sum * sum / n) / (n - 1.0) } else { f64::NAN };
+    (mean, var)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Spikes;
+
+    /// A recording of `n` neurons over `steps` grid points (dt = 1 ms) with the given spikes.
+    fn recording(n: usize, steps: usize, spikes: &[(u32, u32)]) -> Recording {
+        let mut sorted = spikes.to_vec();
+        sorted.sort_by_key(|&(neuron, step)| (step, neuron));
+        let mut spike_count = vec![0; n];
+        for &(neuron, _) in &sorted {
+            spike_count[neuron as usize] += 1;
+        }
+        Recording {
+            dt: 1e-3,
+            n,
+            steps,
+            v_mean: vec![0.0; steps],
+            v_var: vec![0.0; steps],
+            activity: vec![0.0; steps],
+            traces: Default::default(),
+            spikes: Spikes { neuron: sorted.iter().map(|s| s.0).collect(), step: sorted.iter().map(|s| s.1).collect() },
+            spike_count,
+            histograms: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn hand_computed_train() {
+        // dt = 1 ms, 101 points: 0.1 s. Neuron 0: steps 10, 30, 60; neuron 1: 20, 40; neuron 2 silent.
+        let rec = recording(3, 101, &[(0, 10), (0, 30), (0, 60), (1, 20), (1, 40)]);
+        let s = SpikeStatistics::of(&rec, &AnalysisSpec::default());
+        assert!((s.rate_hz - 5.0 / 3.0 / 0.1).abs() < 1e-9);
+        // counts 3, 2, 0: mean 5/3, sample variance ((4/3)^2 + (1/3)^2 + (5/3)^2)/2 = 7/3.
+        assert!((s.fano - (7.0 / 3.0) / (5.0 / 3.0)).abs() < 1e-12);
+        assert!((s.rate_se_hz - (7.0f64 / 3.0 / 3.0).sqrt() / 0.1).abs() < 1e-9);
+        // intervals 20, 30 (neuron 0) and 20 ms (neuron 1): mean 70/3 ms, 1/N std sqrt(200/9) ms.
+        assert_eq!(s.isi_count, 3);
+        assert!((s.isi_mean_s - 70e-3 / 3.0).abs() < 1e-12);
+        assert!((s.cv_isi - (200.0f64 / 9.0).sqrt() / (70.0 / 3.0)).abs() < 1e-12);
+        // Window (25 ms, 100 ms]: spikes 30, 60 and 40.
+        let late = SpikeStatistics::of(&rec, &AnalysisSpec { t_start: 25e-3, ..AnalysisSpec::default() });
+        assert!((late.rate_hz - 1.0 / 0.075).abs() < 1e-9);
+        assert_eq!(late.isi_count, 1);
+        assert!(late.cv_isi.is_nan());
+        let w = Window::new(0.0, 1.0, 1e-3, 101);
+        let (bins, rate) = population_rate(&rec, &w, 25e-3);
+        assert_eq!(bins.counts, vec![2, 2, 1, 0]);
+        assert!((rate[0] - 2.0 / 3.0 / 25e-3).abs() < 1e-9);
+        assert_eq!(count_histogram(&spike_counts(&rec, &w)), vec![1, 0, 1, 1]);
+    }
+
+    #[test]
+    fn silent_empty_and_single_spike_give_nan_not_panics() {
+        for rec in [recording(4, 50, &[]), recording(1, 50, &[(0, 7)]), recording(0, 50, &[]), recording(2, 1, &[])] {
+            let s = SpikeStatistics::of(&rec, &AnalysisSpec::default());
+            assert!(s.cv_isi.is_nan() && s.isi_mean_s.is_nan() && s.isi_count == 0);
+            assert!(s.fano.is_nan());
+            let w = Window::of(&rec, &AnalysisSpec::default());
+            let _ = population_rate(&rec, &w, 1e-3);
+            assert!(interval_histogram(&intervals(&rec, &w), 10).counts.is_empty());
+        }
+        let silent = SpikeStatistics::of(&recording(4, 50, &[]), &AnalysisSpec::default());
+        assert_eq!((silent.rate_hz, silent.rate_se_hz), (0.0, 0.0));
+        assert!(SpikeStatistics::of(&recording(0, 50, &[]), &AnalysisSpec::default()).rate_hz.is_nan());
+        assert!(SpikeStatistics::of(&recording(2, 1, &[]), &AnalysisSpec::default()).rate_hz.is_nan());
+        assert!(mean_rate(&[3], 1.0).se_hz.is_nan());
+    }
+}

@@ -1,0 +1,238 @@
+//! Parameter sweeps: axes of values for configuration keys, their grid of points, and the
+//! measures of one run that a sweep tabulates (shared by the `lifsim sweep` command and Python).
+//!
+//! ```
+//! use lifsim::sweep::{Axis, points};
+//! let axes = [Axis::parse("input.i_mean=100pA:400pA:4").unwrap(), Axis::parse("simulation.dt=1 ms,0.5 ms").unwrap()];
+//! let grid = points(&axes);
+//! assert_eq!(grid.len(), 8);
+//! let config = lifsim::sweep::configure(&lifsim::Config::default(), &grid[7]).unwrap();
+//! assert_eq!((config.input.i_mean, config.simulation.dt), (400e-12, 0.5e-3));
+//! ```
+
+use crate::analysis::SpikeStatistics;
+use crate::config::{Config, Value};
+use crate::error::{Error, ParamError};
+use crate::record::Recording;
+use crate::simulation::Simulation;
+use crate::summary::TheoryValues;
+use crate::units::parse_quantity;
+use serde::Serialize;
+
+/// One varied key and its values, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// The configuration key, e.g. `input.i_mean`.
+    pub key: String,
+    /// Its values: SI numbers for quantities, integers for counts, text otherwise.
+    pub values: Vec<Value>,
+}
+
+impl Axis {
+    /// Parses `KEY=START:STOP:COUNT` (COUNT evenly spaced values, both ends included; for
+    /// quantity and count keys) or `KEY=V1,V2,...`. Values may carry units:
+    /// `input.i_mean=100pA:400pA:7`, `simulation.dt=1 ms,0.5 ms,0.1 ms`,
+    /// `simulation.crossing=grid,bridge`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownKey`] or [`Error::Param`] naming the key and the bad value.
+    ///
+    /// ```
+    /// let axis = lifsim::sweep::Axis::parse("simulation.n=10:30:3").unwrap();
+    /// assert_eq!(axis.values, vec![lifsim::Value::Int(10), lifsim::Value::Int(20), lifsim::Value::Int(30)]);
+    /// ```
+    pub fn parse(spec: &str) -> Result<Axis, Error> {
+        let bad = |key: &str, expected: &str| {
+            Error::from(ParamError::new(format!("--vary {key}"), spec.to_string(), expected.to_string()))
+        };
+        let (key, body) = spec
+            .split_once('=')
+            .ok_or_else(|| bad("", "KEY=START:STOP:COUNT or KEY=V1,V2,..., e.g. input.i_mean=100pA:400pA:7"))?;
+        let key = key.trim();
+        let dimension = Config::key_dimension(key)?;
+        let is_count = matches!(key, "simulation.n" | "simulation.seed" | "record.traces" | "record.every");
+        let number = |text: &str| -> Result<Value, Error> {
+            let text = text.trim().trim_matches('"');
+            match dimension {
+                Some(dim) => parse_quantity(text, dim)
+                    .map(Value::Float)
+                    .map_err(|e| bad(key, &format!("values like {} ({e})", dim.example()))),
+                None if is_count => text.parse::<i64>().map(Value::Int).map_err(|_| bad(key, "whole numbers")),
+                None => Ok(Value::Str(text.to_string())),
+            }
+        };
+        let values = match body.split(':').collect::<Vec<_>>().as_slice() {
+            [start, stop, count] => {
+                if dimension.is_none() && !is_count {
+                    return Err(bad(key, "a list V1,V2,... (ranges need a quantity or a count)"));
+                }
+                let count: usize =
+                    count.trim().parse().ok().filter(|&c| c >= 1).ok_or_else(|| bad(key, "a COUNT >= 1"))?;
+                let (a, b) = (as_f64(&number(start)?), as_f64(&number(stop)?));
+                (0..count)
+                    .map(|i| {
+                        let x = if count == 1 { a } else { a + (b - a) * i as f64 / (count - 1) as f64 };
+                        if is_count { Value::Int(x.round() as i64) } else { Value::Float(x) }
+                    })
+                    .collect()
+            }
+            [list] => list.split(',').filter(|v| !v.trim().is_empty()).map(number).collect::<Result<Vec<_>, _>>()?,
+            _ => return Err(bad(key, "KEY=START:STOP:COUNT or KEY=V1,V2,...")),
+        };
+        if values.is_empty() {
+            return Err(bad(key, "at least one value"));
+        }
+        let mut probe = Config::default();
+        for value in &values {
+            probe.set(key, value)?;
+        }
+        Ok(Axis { key: key.to_string(), values })
+    }
+}
+
+fn as_f64(value: &Value) -> f64 {
+    match value {
+        Value::Float(x) => *x,
+        Value::Int(i) => *i as f64,
+        _ => f64::NAN,
+    }
+}
+
+/// One point of a sweep: a value for each axis's key.
+pub type Point = Vec<(String, Value)>;
+
+/// Every combination of the axes' values (a grid); the last axis varies fastest.
+pub fn points(axes: &[Axis]) -> Vec<Point> {
+    axes.iter().fold(vec![Vec::new()], |grid, axis| {
+        grid.iter()
+            .flat_map(|point| {
+                axis.values.iter().map(move |value| {
+                    let mut next = point.clone();
+                    next.push((axis.key.clone(), value.clone()));
+                    next
+                })
+            })
+            .collect()
+    })
+}
+
+/// `base` with a point's values set.
+///
+/// # Errors
+/// The first value [`Config::set`] rejects.
+pub fn configure(base: &Config, point: &Point) -> Result<Config, Error> {
+    let mut config = base.clone();
+    for (key, value) in point {
+        config.set(key, value)?;
+    }
+    Ok(config)
+}
+
+/// What a sweep records for one point: simulated measures and the theory for the same setup.
+/// NaN (null in JSON) where a measure is undefined, theory columns NaN where no theory applies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measures {
+    /// Mean firing rate in the analysis window (Hz).
+    pub rate_hz: f64,
+    /// Its standard error (Hz).
+    pub rate_se_hz: f64,
+    /// ISI coefficient of variation.
+    pub cv_isi: f64,
+    /// Fano factor of spike counts in the window.
+    pub fano: f64,
+    /// Ensemble mean of V at the last step (V).
+    pub v_mean_final: f64,
+    /// Ensemble variance of V at the last step (V^2).
+    pub v_var_final: f64,
+    /// Theory: firing rate (Hz), see [`TheoryValues::rate_hz`].
+    pub theory_rate_hz: f64,
+    /// Theory: ISI CV.
+    pub theory_cv_isi: f64,
+    /// Theory: exact free-membrane mean at the last step (V), without a threshold.
+    pub theory_v_mean_final: f64,
+    /// Theory: exact free-membrane variance at the last step (V^2), without a threshold.
+    pub theory_v_var_final: f64,
+}
+
+impl Measures {
+    /// Column names, in the order of [`Measures::values`].
+    pub const COLUMNS: [&'static str; 10] = [
+        "rate_hz",
+        "rate_se_hz",
+        "cv_isi",
+        "fano",
+        "v_mean_final",
+        "v_var_final",
+        "theory_rate_hz",
+        "theory_cv_isi",
+        "theory_v_mean_final",
+        "theory_v_var_final",
+    ];
+
+    /// The measures of a finished run of `sim`.
+    ///
+    /// ```
+    /// let sim = lifsim::Config::default().build().unwrap();
+    /// let m = lifsim::sweep::Measures::of(&sim, &lifsim::run(&sim).unwrap());
+    /// assert!(m.rate_hz > 0.0 && m.theory_rate_hz > 0.0);
+    /// ```
+    pub fn of(sim: &Simulation, rec: &Recording) -> Self {
+        let stats = SpikeStatistics::of(rec, &sim.analysis);
+        let theory = TheoryValues::for_simulation(sim);
+        let or_nan = |x: Option<f64>| x.unwrap_or(f64::NAN);
+        Self {
+            rate_hz: stats.rate_hz,
+            rate_se_hz: stats.rate_se_hz,
+            cv_isi: stats.cv_isi,
+            fano: stats.fano,
+            v_mean_final: rec.v_mean.last().copied().unwrap_or(f64::NAN),
+            v_var_final: rec.v_var.last().copied().unwrap_or(f64::NAN),
+            theory_rate_hz: or_nan(theory.rate_hz),
+            theory_cv_isi: or_nan(theory.cv_isi),
+            theory_v_mean_final: or_nan(theory.v_mean_final),
+            theory_v_var_final: or_nan(theory.v_var_final),
+        }
+    }
+
+    /// The values in the order of [`Measures::COLUMNS`].
+    pub fn values(&self) -> [f64; 10] {
+        [
+            self.rate_hz,
+            self.rate_se_hz,
+            self.cv_isi,
+            self.fano,
+            self.v_mean_final,
+            self.v_var_final,
+            self.theory_rate_hz,
+            self.theory_cv_isi,
+            self.theory_v_mean_final,
+            self.theory_v_var_final,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_lists_and_errors() {
+        let axis = Axis::parse("input.i_mean=100pA:400pA:7").unwrap();
+        assert_eq!(axis.values.len(), 7);
+        assert_eq!(axis.values[6], Value::Float(400e-12));
+        let dt = Axis::parse("simulation.dt=\"1 ms,0.5 ms,0.1 ms\"").unwrap();
+        assert_eq!(dt.values, vec![Value::Float(1e-3), Value::Float(0.5e-3), Value::Float(0.1e-3)]);
+        let crossing = Axis::parse("simulation.crossing=grid,bridge").unwrap();
+        assert_eq!(crossing.values[1], Value::Str("bridge".into()));
+        for bad in [
+            "input.i_mean",
+            "input.i_mean=1 ms:2 ms:3",
+            "nope.key=1,2",
+            "simulation.crossing=a:b:2",
+            "simulation.n=1:2:0",
+        ] {
+            assert!(Axis::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(points(&[]).len(), 1);
+    }
+}
