@@ -3,7 +3,7 @@
 use crate::setup::{ConfigArgs, Failure};
 use clap::Args;
 use lifsim::summary::TheoryValues;
-use lifsim::units::{Dimension, format_quantity};
+use lifsim::units::{Dimension, display_quantity};
 
 /// Arguments of `lifsim theory`.
 #[derive(Args, Debug)]
@@ -24,13 +24,13 @@ pub fn theory(args: &TheoryArgs) -> Result<(), Failure> {
         println!("{text}");
         return Ok(());
     }
-    let volt = |x: f64| format_quantity(x, Dimension::Voltage);
+    let volt = |x: f64| display_quantity(x, Dimension::Voltage, 6);
     let rows: [(&str, Option<String>); 10] = [
         ("mu = e_l + r_m i_mean", Some(volt(sim.mu()))),
         ("white-noise sigma_v", lifsim::theory::equivalent_sigma_v(&sim).map(volt)),
         ("firing rate (Siegert / deterministic)", values.rate_hz.map(|r| format!("{r:.6} Hz"))),
         ("ISI CV (Brunel 2000)", values.cv_isi.map(|c| format!("{c:.6}"))),
-        ("deterministic ISI", values.isi_deterministic_s.map(|t| format_quantity(t, Dimension::Time))),
+        ("deterministic ISI", values.isi_deterministic_s.map(|t| display_quantity(t, Dimension::Time, 6))),
         ("free V mean, last step (exact, discrete)", values.v_mean_final.map(volt)),
         ("free V std, last step (exact, discrete)", values.v_var_final.map(|v| volt(v.sqrt()))),
         ("free V mean, stationary (continuous)", values.v_mean_stationary.map(volt)),

@@ -189,6 +189,23 @@ pub fn format_quantity(value: f64, dim: Dimension) -> String {
     format!("{} {prefix}{symbol}", format_number(value, power))
 }
 
+/// Formats an SI value in human units for reading, rounded to `digits` significant digits
+/// (`format_quantity` keeps every digit so that the text reads back exactly).
+///
+/// # Example
+/// ```
+/// use lifsim::units::{display_quantity, Dimension};
+/// assert_eq!(display_quantity(-0.034999999999999996, Dimension::Voltage, 6), "-35 mV");
+/// assert_eq!(display_quantity(0.0123456789, Dimension::Time, 3), "12.3 ms");
+/// ```
+pub fn display_quantity(value: f64, dim: Dimension, digits: usize) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format_quantity(value, dim);
+    }
+    let rounded: f64 = format!("{:.*e}", digits.saturating_sub(1), value).parse().unwrap_or(value);
+    format_quantity(rounded, dim)
+}
+
 /// The decimal exponent of `value`'s shortest representation (`2.5e-10` -> -10).
 fn decimal_exponent(value: f64) -> i32 {
     let sci = format!("{value:e}");
