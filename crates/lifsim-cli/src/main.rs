@@ -8,9 +8,9 @@ mod progress;
 mod report;
 mod run;
 mod setup;
-mod tutorial;
 mod sweep;
 mod theory;
+mod tutorial;
 mod validate;
 
 use clap::{Parser, Subcommand};
