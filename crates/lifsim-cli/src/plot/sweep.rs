@@ -367,7 +367,15 @@ impl Figure for SweepPlot {
         let xs = self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0).chain(l.theory.iter().map(|t| t.0)));
         let (lo, hi) = extent(xs);
         match &self.scale {
-            XScale::Numeric { log: true, .. } => self.draw_panels(&cells, || (lo / 1.25..hi * 1.25).log_scale())?,
+            XScale::Numeric { log: true, .. } => {
+                // Ticks at the swept values themselves (at most 8), rather than only at powers of 10.
+                let mut ticks: Vec<f64> = self.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)).collect();
+                ticks.sort_by(f64::total_cmp);
+                ticks.dedup();
+                let every = ticks.len().div_ceil(8).max(1);
+                let ticks: Vec<f64> = ticks.into_iter().step_by(every).collect();
+                self.draw_panels(&cells, || (lo / 1.25..hi * 1.25).log_scale().with_key_points(ticks.clone()))?
+            }
             XScale::Named(names) => self.draw_panels(&cells, || -0.5..names.len() as f64 - 0.5)?,
             XScale::Numeric { .. } => self.draw_panels(&cells, || padded(lo, hi, 0.06))?,
         }
