@@ -34,7 +34,7 @@ enum Command {
     Tutorial(tutorial::TutorialArgs),
     /// Print the theory's predictions (rate, ISI CV, moments) for a configuration.
     Theory(theory::TheoryArgs),
-    /// Run a grid of configurations (--vary KEY=START:STOP:COUNT) and write sweep.csv and sweep.json.
+    /// Run a grid of configurations (--vary KEY=START:STOP:COUNT); write sweep.csv, sweep.json and a figure.
     Sweep(sweep::SweepArgs),
     /// Run the built-in validation suite against theory; exit code 1 on any failure.
     Validate(validate::ValidateArgs),

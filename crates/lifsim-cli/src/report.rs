@@ -2,6 +2,7 @@
 //! simulation-vs-theory table. Images are referenced by relative path; nothing loads from the network.
 
 use crate::plot::Written;
+use lifsim::analysis::SpikeStatistics;
 use lifsim::summary::TheoryValues;
 use lifsim::units::{Dimension, format_quantity};
 use lifsim::{Drive, Noise, Recording, Simulation};
@@ -64,12 +65,17 @@ pub fn run_report(sim: &Simulation, rec: &Recording, figures: &[Written]) -> Str
     for (key, value) in parameters(sim) {
         let _ = writeln!(html, "<tr><td><code>{key}</code></td><td class=\"num\">{}</td></tr>", escape(&value));
     }
+    html.push_str("</table>\n<h2>Spike statistics</h2>\n<table>\n<tr><th>quantity</th><th>value</th></tr>\n");
+    for (quantity, value) in statistics(&SpikeStatistics::of(rec, &sim.analysis)) {
+        let _ = writeln!(html, "<tr><td>{quantity}</td><td class=\"num\">{}</td></tr>", escape(&value));
+    }
     html.push_str("</table>\n<h2>Simulation vs theory</h2>\n");
     let rows = comparisons(sim, rec);
     if rows.is_empty() {
         html.push_str(
             "<p>No closed-form theory applies to this setup (the free-membrane moments need <code>neuron.v_th = \
-             \"none\"</code>; the deterministic rate needs constant input without noise).</p>\n",
+             \"none\"</code>; the firing rate and ISI CV need constant input with a threshold and white, tutorial \
+             or no noise).</p>\n",
         );
     } else {
         html.push_str(
@@ -131,6 +137,27 @@ fn parameters(sim: &Simulation) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The analysis values of `summary.json` in human units; "undefined" where NaN.
+fn statistics(stats: &SpikeStatistics) -> Vec<(&'static str, String)> {
+    let t = |x| format_quantity(x, Dimension::Time);
+    let defined = |x: f64, show: &dyn Fn(f64) -> String| if x.is_finite() { show(x) } else { "undefined".into() };
+    vec![
+        ("analysis window", format!("{} to {}", t(stats.t_start), t(stats.t_stop))),
+        (
+            "mean firing rate ± SE",
+            format!(
+                "{} ± {}",
+                defined(stats.rate_hz, &|x| format!("{x:.3} Hz")),
+                defined(stats.rate_se_hz, &|x| format!("{x:.3} Hz"))
+            ),
+        ),
+        ("interspike intervals", stats.isi_count.to_string()),
+        ("mean interspike interval", defined(stats.isi_mean_s, &|x| format!("{:.3} ms", x * 1e3))),
+        ("ISI CV", defined(stats.cv_isi, &|x| format!("{x:.4}"))),
+        ("Fano factor of counts", defined(stats.fano, &|x| format!("{x:.4}"))),
+    ]
+}
+
 /// The deterministic drive in words and human units.
 fn drive(drive: &Drive) -> String {
     let a = |x| format_quantity(x, Dimension::Current);
@@ -162,10 +189,13 @@ struct Comparison {
 }
 
 impl Comparison {
-    /// A row; `se` is the standard error of the simulated value (same units as the values).
+    /// A row; `se` is the standard error of the simulated value (same units as the values), NaN
+    /// where none is known (then no difference in standard errors is given).
     fn new(quantity: &str, simulated: f64, predicted: f64, se: f64, show: impl Fn(f64) -> String) -> Self {
         let difference = if se > 0.0 && se.is_finite() {
             format!("{:+.2}", (simulated - predicted) / se)
+        } else if se.is_nan() {
+            "n/a (no standard error)".into()
         } else {
             "n/a (no spread)".into()
         };
@@ -188,23 +218,21 @@ fn comparisons(sim: &Simulation, rec: &Recording) -> Vec<Comparison> {
         let show = |x: f64| format!("{:.4} mV²", x * 1e6);
         rows.push(Comparison::new(&format!("variance of V at t = {end}"), var, v, v * (2.0 / (n - 1.0)).sqrt(), show));
     }
-    if let Some(rate) = theory.rate_deterministic_hz {
-        let time = rec.observed_time();
-        let counts: Vec<f64> = rec.spike_count.iter().map(|&c| f64::from(c)).collect();
-        let mean_count = counts.iter().sum::<f64>() / n;
-        let spread = if rec.n > 1 {
-            (counts.iter().map(|c| (c - mean_count) * (c - mean_count)).sum::<f64>() / (n - 1.0) / n).sqrt()
-        } else {
-            0.0
-        };
-        let show = |x: f64| format!("{x:.3} Hz");
+    let stats = SpikeStatistics::of(rec, &sim.analysis);
+    let source = if sim.input.noise == Noise::None { "deterministic" } else { "Siegert" };
+    if let Some(rate) = theory.rate_hz {
         rows.push(Comparison::new(
-            "mean firing rate (deterministic theory, continuous time)",
-            rec.mean_rate_hz(),
+            &format!("mean firing rate in the analysis window ({source} theory, continuous time)"),
+            stats.rate_hz,
             rate,
-            spread / time,
-            show,
+            stats.rate_se_hz,
+            |x| format!("{x:.3} Hz"),
         ));
+    }
+    if let Some(cv) = theory.cv_isi.filter(|cv| cv.is_finite() && stats.cv_isi.is_finite()) {
+        // No standard error of the pooled CV is estimated for a run, so no z is given.
+        let quantity = if source == "Siegert" { "ISI CV (Brunel 2000)" } else { "ISI CV (deterministic: 0)" };
+        rows.push(Comparison::new(quantity, stats.cv_isi, cv, f64::NAN, |x| format!("{x:.4}")));
     }
     rows
 }

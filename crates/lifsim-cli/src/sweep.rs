@@ -1,5 +1,7 @@
-//! `lifsim sweep`: run a grid of configurations and tabulate rate, CV, Fano, moments and theory.
+//! `lifsim sweep`: run a grid of configurations, tabulate rate, CV, Fano, moments and theory, and
+//! draw them against the varied key (`sweep.png`, `sweep.svg`).
 
+use crate::plot::SweepPlot;
 use crate::progress::Watcher;
 use crate::setup::{ConfigArgs, Failure, thread_pool};
 use clap::Args;
@@ -28,6 +30,9 @@ pub struct SweepArgs {
     /// No progress bar and no closing message.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Skip the figure (sweep.png and sweep.svg).
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 /// One finished point.
@@ -86,6 +91,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         writeln!(w)
     })
     .map_err(runtime)?;
+    if !args.no_plots {
+        crate::plot::add_figure(&mut out, "sweep", &SweepPlot::new(&base, &axes, &rows)).map_err(runtime)?;
+    }
     if watcher.interrupted() {
         return Err(Failure::Interrupted);
     }
@@ -102,7 +110,7 @@ fn describe(point: &Point) -> String {
 }
 
 /// A point value as a CSV/JSON cell: numbers in SI units, names as they are.
-fn text(value: &Value) -> String {
+pub fn text(value: &Value) -> String {
     match value {
         Value::Float(x) => x.to_string(),
         Value::Int(i) => i.to_string(),

@@ -4,12 +4,14 @@ mod convergence;
 mod histograms;
 mod spikes;
 pub mod style;
+mod sweep;
 mod voltage;
 
 pub use convergence::DtStudyPlot;
 pub use histograms::HistogramPlot;
 pub use spikes::{CountsPlot, RasterPlot};
 pub use style::{Figure, Source, add_figure};
+pub use sweep::SweepPlot;
 pub use voltage::{MomentsPlot, VoltagePlot};
 
 use lifsim::{Recording, Simulation};

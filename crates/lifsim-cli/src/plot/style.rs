@@ -3,6 +3,7 @@
 use lifsim::{Recording, Simulation};
 use lifsim_io::OutputSet;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::error::Error;
@@ -43,13 +44,16 @@ pub const TITLE_SIZE: u32 = 30;
 const PANEL_TITLE_SIZE: u32 = 24;
 const AXIS_SIZE: u32 = 22;
 const TICK_SIZE: u32 = 19;
-const LEGEND_SIZE: u32 = 18;
+pub const LEGEND_SIZE: u32 = 18;
 
 /// The result of drawing; any plotters error, boxed.
 pub type Drawn = Result<(), Box<dyn Error>>;
 
-/// A 2-D chart with linear axes in display units (ms, mV, Hz, ...).
-pub type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// A 2-D chart with an x coordinate `X` and a linear y axis, in display units (ms, mV, Hz, ...).
+pub type ChartOn<'a, DB, X> = ChartContext<'a, DB, Cartesian2d<X, RangedCoordf64>>;
+
+/// A 2-D chart with linear axes in display units.
+pub type Chart<'a, DB> = ChartOn<'a, DB, RangedCoordf64>;
 
 /// What a figure of one run is drawn from (never a re-run), and its title.
 pub struct Source<'a> {
@@ -120,6 +124,24 @@ pub fn panel<'a, DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    panel_on(area, title, x, y, labels, &tick)
+}
+
+/// [`panel`] with any x coordinate of numbers (e.g. `(a..b).log_scale()`) and its own x tick
+/// labels.
+pub fn panel_on<'a, DB: DrawingBackend, X>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x: X,
+    y: Range<f64>,
+    labels: (&str, &str),
+    x_ticks: &dyn Fn(&f64) -> String,
+) -> Result<ChartOn<'a, DB, X::CoordDescType>, Box<dyn Error>>
+where
+    DB::ErrorType: 'static,
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+{
     let mut builder = ChartBuilder::on(area);
     builder.margin(12).margin_right(28).x_label_area_size(62).y_label_area_size(92);
     if !title.is_empty() {
@@ -136,14 +158,14 @@ where
         .light_line_style(TRANSPARENT)
         .x_labels(8)
         .y_labels(7)
-        .x_label_formatter(&tick)
+        .x_label_formatter(x_ticks)
         .y_label_formatter(&tick)
         .draw()?;
     Ok(chart)
 }
 
 /// A tick label without trailing zeros: "20", "0.15", "-47.5".
-fn tick(x: &f64) -> String {
+pub fn tick(x: &f64) -> String {
     let text = format!("{x:.4}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" { "0".into() } else { text.into() }
@@ -173,6 +195,48 @@ pub fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32
 /// The legend sample of a filled area of `style`.
 pub fn legend_box(style: ShapeStyle) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
     move |(x, y)| Rectangle::new([(x, y - 7), (x + 24, y + 7)], style)
+}
+
+/// How an entry of a [`key`] looks.
+pub enum Sample {
+    /// A solid line.
+    Line(ShapeStyle),
+    /// A dashed line.
+    Dashed(ShapeStyle),
+    /// A dot on a short vertical bar (a point with its error bar).
+    Marker(ShapeStyle),
+}
+
+/// A legend drawn in an area of its own (e.g. the free cell of a grid of panels), so that it
+/// covers no data: an optional heading, then one entry a row.
+pub fn key<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, heading: &str, entries: &[(String, Sample)]) -> Drawn
+where
+    DB::ErrorType: 'static,
+{
+    let row = LEGEND_SIZE as i32 * 2;
+    let (x, mut y) = (24, 40);
+    if !heading.is_empty() {
+        area.draw(&Text::new(heading.to_string(), (x, y - LEGEND_SIZE as i32 / 2), text(AXIS_SIZE)))?;
+        y += row + 4;
+    }
+    for (label, sample) in entries {
+        let ends = [(x, y), (x + 36, y)];
+        match sample {
+            Sample::Line(style) => area.draw(&PathElement::new(ends.to_vec(), *style))?,
+            Sample::Dashed(style) => {
+                for start in [x, x + 14, x + 28] {
+                    area.draw(&PathElement::new(vec![(start, y), (start + 8, y)], *style))?;
+                }
+            }
+            Sample::Marker(style) => {
+                area.draw(&PathElement::new(vec![(x + 18, y - 10), (x + 18, y + 10)], *style))?;
+                area.draw(&Circle::new((x + 18, y), 6, style.filled()))?;
+            }
+        }
+        area.draw(&Text::new(label.clone(), (x + 48, y - LEGEND_SIZE as i32 / 2 - 1), text(LEGEND_SIZE)))?;
+        y += row;
+    }
+    Ok(())
 }
 
 /// `lo..hi` widened by `pad` of its span on each side (and made non-empty).
