@@ -27,6 +27,7 @@ use crate::rng::{self, Stream};
 use crate::simd::{Isa, Kernel};
 use crate::simulation::Simulation;
 use rayon::prelude::*;
+use std::marker::PhantomData;
 use std::ops::ControlFlow;
 
 /// Neurons per chunk. Fixed, so that the merge order (and thus every rounding) is the same
@@ -73,13 +74,11 @@ fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFl
     let seed = sim.seed;
     match sim.input.noise {
         Noise::None => run_generic(sim, isa, constants, control, |_, _| Silent),
-        Noise::Tutorial { .. } => run_generic(sim, isa, constants, control, |first, len| UniformNoise {
-            scale: constants.noise_scale,
-            blocks: BlockBuffer::new(seed, first, len),
+        Noise::Tutorial { .. } => run_generic(sim, isa, constants, control, |first, len| {
+            ScaledNoise::<Symmetric>::new(constants.noise_scale, BlockBuffer::new(seed, first, len))
         }),
-        Noise::White { .. } => run_generic(sim, isa, constants, control, |first, len| GaussianNoise {
-            scale: constants.noise_scale,
-            blocks: BlockBuffer::new(seed, first, len),
+        Noise::White { .. } => run_generic(sim, isa, constants, control, |first, len| {
+            ScaledNoise::<Normals>::new(constants.noise_scale, BlockBuffer::new(seed, first, len))
         }),
         Noise::Ou { .. } => {
             run_generic(sim, isa, constants, control, |first, len| OuNoise::new(seed, first, len, &constants))
@@ -87,18 +86,39 @@ fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFl
     }
 }
 
+/// V, refractory countdown and spike flags of a chunk's neurons, for [`NoiseSource::each`].
+type Lanes<'a> = (&'a mut [f64], &'a mut [f64], &'a mut [f64]);
+
 /// A source of per-step noise for one chunk.
 trait NoiseSource: Send {
+    /// True for the source that adds nothing (so that the fused step skips the `+ 0.0`).
+    const SILENT: bool = false;
+
     /// Adds the noise of `sample` (the update to step `sample + 1`) to each neuron's V.
     fn add(&mut self, sample: u64, v: &mut [f64]);
+
+    /// The fused step: with `lanes = (v, hold, fired)`, calls for each neuron `j` in order
+    /// `update(&mut v[j], &mut hold[j], &mut fired[j], noise_j)`, `noise_j` being the increment
+    /// that [`NoiseSource::add`] would add to `v[j]` for `sample`, and advances the source's
+    /// own state in the same loop: one pass over the chunk instead of one per stage.
+    fn each(&mut self, sample: u64, lanes: Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64));
 }
 
 /// No noise.
 struct Silent;
 
 impl NoiseSource for Silent {
+    const SILENT: bool = true;
+
     #[inline(always)]
     fn add(&mut self, _sample: u64, _v: &mut [f64]) {}
+
+    #[inline(always)]
+    fn each(&mut self, _sample: u64, (v, hold, fired): Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64)) {
+        for ((v, hold), fired) in v.iter_mut().zip(hold).zip(fired) {
+            update(v, hold, fired, 0.0);
+        }
+    }
 }
 
 /// Philox blocks of four samples for every neuron of a chunk, refilled every fourth sample.
@@ -173,34 +193,35 @@ impl Transform for OpenUniform {
     }
 }
 
-/// The tutorial's uniform noise: `scale * U(-1, 1)`.
-struct UniformNoise {
+/// Noise `scale * xi` with `xi` from the transform `T`: the tutorial's uniform noise
+/// `scale * U(-1, 1)` ([`Symmetric`]) and Gaussian white noise `scale * N(0, 1)` ([`Normals`]).
+struct ScaledNoise<T> {
     scale: f64,
     blocks: BlockBuffer,
+    transform: PhantomData<fn() -> T>,
 }
 
-impl NoiseSource for UniformNoise {
+impl<T> ScaledNoise<T> {
+    fn new(scale: f64, blocks: BlockBuffer) -> Self {
+        Self { scale, blocks, transform: PhantomData }
+    }
+}
+
+impl<T: Transform> NoiseSource for ScaledNoise<T> {
     #[inline(always)]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self.blocks.lane::<Symmetric>(sample, Stream::InputNoise);
+        let xi = self.blocks.lane::<T>(sample, Stream::InputNoise);
         for (v, xi) in v.iter_mut().zip(xi) {
             *v += self.scale * xi;
         }
     }
-}
 
-/// Gaussian white noise: `scale * N(0, 1)`.
-struct GaussianNoise {
-    scale: f64,
-    blocks: BlockBuffer,
-}
-
-impl NoiseSource for GaussianNoise {
     #[inline(always)]
-    fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self.blocks.lane::<Normals>(sample, Stream::InputNoise);
-        for (v, xi) in v.iter_mut().zip(xi) {
-            *v += self.scale * xi;
+    fn each(&mut self, sample: u64, (v, hold, fired): Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64)) {
+        let scale = self.scale;
+        let xi = self.blocks.lane::<T>(sample, Stream::InputNoise);
+        for (((v, hold), fired), &xi) in v.iter_mut().zip(hold).zip(fired).zip(xi) {
+            update(v, hold, fired, scale * xi);
         }
     }
 }
@@ -230,6 +251,16 @@ impl NoiseSource for OuNoise {
         for ((v, x), xi) in v.iter_mut().zip(&mut self.x).zip(xi) {
             *v += self.gain * *x;
             *x = self.decay * *x + self.scale * xi;
+        }
+    }
+
+    #[inline(always)]
+    fn each(&mut self, sample: u64, (v, hold, fired): Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64)) {
+        let (gain, decay, scale) = (self.gain, self.decay, self.scale);
+        let xi = self.blocks.lane::<Normals>(sample, Stream::InputNoise);
+        for ((((v, hold), fired), x), &xi) in v.iter_mut().zip(hold).zip(fired).zip(&mut self.x).zip(xi) {
+            update(v, hold, fired, gain * *x);
+            *x = decay * *x + scale * xi;
         }
     }
 }
@@ -302,9 +333,36 @@ impl<N: NoiseSource> Kernel for Window<'_, N> {
 
 impl<N: NoiseSource> Chunk<N> {
     /// One update to step `k`: affine step, noise, refractory clamp, threshold and reset.
+    ///
+    /// Without the Brownian bridge this is one fused pass over the chunk
+    /// ([`NoiseSource::each`]); with it, separate passes (the bridge needs V before and after
+    /// the noise). Both compute the same operations in the same order per neuron.
     #[inline(always)]
     fn advance(&mut self, k: usize, shared: &Shared) {
         let (decay, drive, sample) = (shared.decay, shared.drive[k], (k - 1) as u64);
+        if self.bridge.is_none() {
+            let (th, v_reset, hold_steps) = (shared.v_th, shared.v_reset, shared.hold_steps);
+            // `fired` is 0.0 here for every lane (the spike scan clears it), so it is only written.
+            let update = |v: &mut f64, hold: &mut f64, fired: &mut f64, noise: f64| {
+                let affine = decay * *v + drive;
+                let x = if N::SILENT { affine } else { affine + noise };
+                let held = *hold > 0.0;
+                let crossed = !held & (x >= th);
+                *v = if held | crossed { v_reset } else { x };
+                *hold = if crossed {
+                    hold_steps
+                } else if held {
+                    *hold - 1.0
+                } else {
+                    0.0
+                };
+                *fired = if crossed { 1.0 } else { 0.0 };
+            };
+            self.noise.each(sample, (&mut self.v, &mut self.hold, &mut self.fired), update);
+            let spikes_now = self.log_spikes();
+            self.log.spikes_per_step.push(spikes_now);
+            return;
+        }
         if let Some(bridge) = &mut self.bridge {
             bridge.previous.copy_from_slice(&self.v);
         }
