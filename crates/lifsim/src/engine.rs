@@ -13,10 +13,11 @@
 //! and the reset (see [`crate::integrate`] and [`crate::LifParams::refractory_steps`]).
 //!
 //! Speed: a chunk's state is structure-of-arrays, and each step is a few branch-free passes
-//! over it (affine update, noise, clamp/threshold/reset by selects, moments with fixed partial
-//! sums) that LLVM vectorizes; Philox blocks and their normals are computed for all neurons
-//! of a chunk in one vectorized loop every fourth step; the rare spike lanes are found by a
-//! scan that skips groups of eight quiet lanes. The window kernel is compiled for SSE2, AVX2
+//! over it that LLVM vectorizes: one fused pass for the affine update, noise, clamp, threshold
+//! and reset by selects (separate passes with the Brownian bridge), then moments with fixed
+//! partial sums; Philox blocks and their normals are computed for all neurons of a chunk in
+//! one vectorized loop every fourth step; the rare spike lanes are found by a scan that tests
+//! whole groups of eight flags and logs only the groups with a spike. The window kernel is compiled for SSE2, AVX2
 //! and AVX-512 and the best one for the CPU runs ([`crate::simd`]); all give the same bits.
 
 use crate::error::Error;
