@@ -13,10 +13,11 @@
 //! and the reset (see [`crate::integrate`] and [`crate::LifParams::refractory_steps`]).
 //!
 //! Speed: a chunk's state is structure-of-arrays, and each step is a few branch-free passes
-//! over it (affine update, noise, clamp/threshold/reset by selects, moments with fixed partial
-//! sums) that LLVM vectorizes; Philox blocks and their normals are computed for all neurons
-//! of a chunk in one vectorized loop every fourth step; the rare spike lanes are found by a
-//! scan that skips groups of eight quiet lanes. The window kernel is compiled for SSE2, AVX2
+//! over it that LLVM vectorizes: one fused pass for the affine update, noise, clamp, threshold
+//! and reset by selects (separate passes with the Brownian bridge), then moments with fixed
+//! partial sums; Philox blocks and their normals are computed for all neurons of a chunk in
+//! one vectorized loop every fourth step; the rare spike lanes are found by a scan that tests
+//! whole groups of eight flags and logs only the groups with a spike. The window kernel is compiled for SSE2, AVX2
 //! and AVX-512 and the best one for the CPU runs ([`crate::simd`]); all give the same bits.
 
 use crate::error::Error;
@@ -27,6 +28,7 @@ use crate::rng::{self, Stream};
 use crate::simd::{Isa, Kernel};
 use crate::simulation::Simulation;
 use rayon::prelude::*;
+use std::marker::PhantomData;
 use std::ops::ControlFlow;
 
 /// Neurons per chunk. Fixed, so that the merge order (and thus every rounding) is the same
@@ -73,13 +75,11 @@ fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFl
     let seed = sim.seed;
     match sim.input.noise {
         Noise::None => run_generic(sim, isa, constants, control, |_, _| Silent),
-        Noise::Tutorial { .. } => run_generic(sim, isa, constants, control, |first, len| UniformNoise {
-            scale: constants.noise_scale,
-            blocks: BlockBuffer::new(seed, first, len),
+        Noise::Tutorial { .. } => run_generic(sim, isa, constants, control, |first, len| {
+            ScaledNoise::<Symmetric>::new(constants.noise_scale, BlockBuffer::new(seed, first, len))
         }),
-        Noise::White { .. } => run_generic(sim, isa, constants, control, |first, len| GaussianNoise {
-            scale: constants.noise_scale,
-            blocks: BlockBuffer::new(seed, first, len),
+        Noise::White { .. } => run_generic(sim, isa, constants, control, |first, len| {
+            ScaledNoise::<Normals>::new(constants.noise_scale, BlockBuffer::new(seed, first, len))
         }),
         Noise::Ou { .. } => {
             run_generic(sim, isa, constants, control, |first, len| OuNoise::new(seed, first, len, &constants))
@@ -87,18 +87,39 @@ fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFl
     }
 }
 
+/// V, refractory countdown and spike flags of a chunk's neurons, for [`NoiseSource::each`].
+type Lanes<'a> = (&'a mut [f64], &'a mut [f64], &'a mut [f64]);
+
 /// A source of per-step noise for one chunk.
 trait NoiseSource: Send {
+    /// True for the source that adds nothing (so that the fused step skips the `+ 0.0`).
+    const SILENT: bool = false;
+
     /// Adds the noise of `sample` (the update to step `sample + 1`) to each neuron's V.
     fn add(&mut self, sample: u64, v: &mut [f64]);
+
+    /// The fused step: with `lanes = (v, hold, fired)`, calls for each neuron `j` in order
+    /// `update(&mut v[j], &mut hold[j], &mut fired[j], noise_j)`, `noise_j` being the increment
+    /// that [`NoiseSource::add`] would add to `v[j]` for `sample`, and advances the source's
+    /// own state in the same loop: one pass over the chunk instead of one per stage.
+    fn each(&mut self, sample: u64, lanes: Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64));
 }
 
 /// No noise.
 struct Silent;
 
 impl NoiseSource for Silent {
+    const SILENT: bool = true;
+
     #[inline(always)]
     fn add(&mut self, _sample: u64, _v: &mut [f64]) {}
+
+    #[inline(always)]
+    fn each(&mut self, _sample: u64, (v, hold, fired): Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64)) {
+        for ((v, hold), fired) in v.iter_mut().zip(hold).zip(fired) {
+            update(v, hold, fired, 0.0);
+        }
+    }
 }
 
 /// Philox blocks of four samples for every neuron of a chunk, refilled every fourth sample.
@@ -173,34 +194,35 @@ impl Transform for OpenUniform {
     }
 }
 
-/// The tutorial's uniform noise: `scale * U(-1, 1)`.
-struct UniformNoise {
+/// Noise `scale * xi` with `xi` from the transform `T`: the tutorial's uniform noise
+/// `scale * U(-1, 1)` ([`Symmetric`]) and Gaussian white noise `scale * N(0, 1)` ([`Normals`]).
+struct ScaledNoise<T> {
     scale: f64,
     blocks: BlockBuffer,
+    transform: PhantomData<fn() -> T>,
 }
 
-impl NoiseSource for UniformNoise {
+impl<T> ScaledNoise<T> {
+    fn new(scale: f64, blocks: BlockBuffer) -> Self {
+        Self { scale, blocks, transform: PhantomData }
+    }
+}
+
+impl<T: Transform> NoiseSource for ScaledNoise<T> {
     #[inline(always)]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self.blocks.lane::<Symmetric>(sample, Stream::InputNoise);
+        let xi = self.blocks.lane::<T>(sample, Stream::InputNoise);
         for (v, xi) in v.iter_mut().zip(xi) {
             *v += self.scale * xi;
         }
     }
-}
 
-/// Gaussian white noise: `scale * N(0, 1)`.
-struct GaussianNoise {
-    scale: f64,
-    blocks: BlockBuffer,
-}
-
-impl NoiseSource for GaussianNoise {
     #[inline(always)]
-    fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self.blocks.lane::<Normals>(sample, Stream::InputNoise);
-        for (v, xi) in v.iter_mut().zip(xi) {
-            *v += self.scale * xi;
+    fn each(&mut self, sample: u64, (v, hold, fired): Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64)) {
+        let scale = self.scale;
+        let xi = self.blocks.lane::<T>(sample, Stream::InputNoise);
+        for (((v, hold), fired), &xi) in v.iter_mut().zip(hold).zip(fired).zip(xi) {
+            update(v, hold, fired, scale * xi);
         }
     }
 }
@@ -230,6 +252,16 @@ impl NoiseSource for OuNoise {
         for ((v, x), xi) in v.iter_mut().zip(&mut self.x).zip(xi) {
             *v += self.gain * *x;
             *x = self.decay * *x + self.scale * xi;
+        }
+    }
+
+    #[inline(always)]
+    fn each(&mut self, sample: u64, (v, hold, fired): Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64)) {
+        let (gain, decay, scale) = (self.gain, self.decay, self.scale);
+        let xi = self.blocks.lane::<Normals>(sample, Stream::InputNoise);
+        for ((((v, hold), fired), x), &xi) in v.iter_mut().zip(hold).zip(fired).zip(&mut self.x).zip(xi) {
+            update(v, hold, fired, gain * *x);
+            *x = decay * *x + scale * xi;
         }
     }
 }
@@ -302,9 +334,36 @@ impl<N: NoiseSource> Kernel for Window<'_, N> {
 
 impl<N: NoiseSource> Chunk<N> {
     /// One update to step `k`: affine step, noise, refractory clamp, threshold and reset.
+    ///
+    /// Without the Brownian bridge this is one fused pass over the chunk
+    /// ([`NoiseSource::each`]); with it, separate passes (the bridge needs V before and after
+    /// the noise). Both compute the same operations in the same order per neuron.
     #[inline(always)]
     fn advance(&mut self, k: usize, shared: &Shared) {
         let (decay, drive, sample) = (shared.decay, shared.drive[k], (k - 1) as u64);
+        if self.bridge.is_none() {
+            let (th, v_reset, hold_steps) = (shared.v_th, shared.v_reset, shared.hold_steps);
+            // `fired` is 0.0 here for every lane (the spike scan clears it), so it is only written.
+            let update = |v: &mut f64, hold: &mut f64, fired: &mut f64, noise: f64| {
+                let affine = decay * *v + drive;
+                let x = if N::SILENT { affine } else { affine + noise };
+                let held = *hold > 0.0;
+                let crossed = !held & (x >= th);
+                *v = if held | crossed { v_reset } else { x };
+                *hold = if crossed {
+                    hold_steps
+                } else if held {
+                    *hold - 1.0
+                } else {
+                    0.0
+                };
+                *fired = if crossed { 1.0 } else { 0.0 };
+            };
+            self.noise.each(sample, (&mut self.v, &mut self.hold, &mut self.fired), update);
+            let spikes_now = self.log_spikes();
+            self.log.spikes_per_step.push(spikes_now);
+            return;
+        }
         if let Some(bridge) = &mut self.bridge {
             bridge.previous.copy_from_slice(&self.v);
         }
@@ -342,22 +401,21 @@ impl<N: NoiseSource> Chunk<N> {
 
     /// Appends the spikes flagged in `fired` to the log and clears their flags, skipping quiet
     /// groups of 8 lanes; returns their number.
+    ///
+    /// The quiet test is on whole `[f64; 8]` groups (an OR of their bits: a few vector
+    /// instructions); the rare groups with a spike, and the chunk's tail, go to [`log_group`].
     #[inline(always)]
     fn log_spikes(&mut self) -> u32 {
+        let tail = self.fired.len() / 8 * 8;
+        let mut groups = self.fired.chunks_exact_mut(8);
         let mut spikes = 0;
-        for (g, group) in self.fired.chunks_mut(8).enumerate() {
-            if group.iter().fold(0, |any, f| any | f.to_bits()) == 0 {
-                continue;
-            }
-            for (i, fired) in group.iter_mut().enumerate().filter(|(_, f)| **f != 0.0) {
-                *fired = 0.0;
-                let j = 8 * g + i;
-                self.spike_count[j] += 1;
-                self.log.spikes.push((self.first + j) as u32);
-                spikes += 1;
+        for (g, group) in groups.by_ref().enumerate() {
+            if group.iter().fold(0, |any, f| any | f.to_bits()) != 0 {
+                spikes += log_group(group, self.first + 8 * g, &mut self.spike_count[8 * g..], &mut self.log.spikes);
             }
         }
         spikes
+            + log_group(groups.into_remainder(), self.first + tail, &mut self.spike_count[tail..], &mut self.log.spikes)
     }
 
     #[inline(always)]
@@ -376,6 +434,22 @@ impl<N: NoiseSource> Chunk<N> {
             }
         }
     }
+}
+
+/// Logs the spikes flagged in `fired` (neurons `first + i`), counts them in `spike_count[i]`
+/// and clears their flags; returns their number. Out of line: most groups never get here.
+#[inline(never)]
+fn log_group(fired: &mut [f64], first: usize, spike_count: &mut [u32], log: &mut Vec<u32>) -> u32 {
+    let mut spikes = 0;
+    for (i, (fired, count)) in fired.iter_mut().zip(spike_count).enumerate() {
+        if *fired != 0.0 {
+            *fired = 0.0;
+            *count += 1;
+            log.push((first + i) as u32);
+            spikes += 1;
+        }
+    }
+    spikes
 }
 
 fn run_generic<N: NoiseSource>(
