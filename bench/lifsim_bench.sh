@@ -15,7 +15,7 @@ printf '%-8s %-8s %-7s %-12s %-10s %-14s %-10s\n' n threads repeat ns_per_nstep 
 for rep in $(seq 1 "$repeats"); do
   for n in $sizes; do
     for t in $threads; do
-      /usr/bin/time -f '%M %U %S' -o "$out/time" "$bin" run --quiet --out "$out/run" --threads "$t" \
+      /usr/bin/time -f '%M %U %S' -o "$out/time" "$bin" run --quiet --no-plots --out "$out/run" --threads "$t" \
         --set simulation.n="$n" --set simulation.t_max=1 --set simulation.dt=0.1e-3 \
         --set input.noise=white --set input.sigma_v="5 mV" --set input.i_mean="250 pA" \
         --set neuron.t_ref="2 ms" --set record.traces=0 --set 'record.hist_times=[]'

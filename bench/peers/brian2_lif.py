@@ -21,22 +21,22 @@ summed variables at the start of the step, so entry k holds the ensemble after
 step k-1 (entry 0 is V_0); the cost is the same as aligned recording.
 
 Timing:
-- wall_s is Brian2's own measurement of the main simulation loop
-  (``device._last_run_time``); it excludes code generation and compilation.
-- runtime targets: setup_s is the rest of the run() call (code generation and,
-  for cython, compiling or loading the cached extensions).
-- cpp_standalone: build_s is code generation + compilation (make) of the project;
+- runtime targets: wall_s is Brian2's own measurement of the main simulation
+  loop (``device._last_run_time``, wall clock); it excludes code generation and
+  compilation, which are reported as setup_s (the rest of the run() call:
+  compiling or loading the cached cython extensions). cpu_s is the process CPU
+  time of the whole run() call, so it includes setup_s's share.
+- cpp_standalone: Brian2's own loop timer there is std::clock(), i.e. CPU time,
+  unless OpenMP is on. So code inserted around the network run in main.cpp
+  measures the loop's wall time (steady_clock, wall_s) and CPU time
+  (std::clock, cpu_s) itself. build_s is code generation + compilation (make);
   the project directory is reused per (n, threads, stats) under
   bench/out/brian2_standalone, so a repeat recompiles only main.cpp (which holds
-  the seed); delete the directory for a cold build.
-  binary_s is the whole binary run (allocation, loop, writing results) and
-  binary_peak_rss_kib the binary's own peak RSS (the compiler's is excluded);
-  cpu_s is the binary's whole CPU time (it cannot be split like wall_s).
-- runtime targets: cpu_s is the process CPU time of the run() call, so it
-  includes setup_s's share (a fraction of a second once extensions are cached).
+  the seed); delete the directory for a cold build. binary_s is the whole binary
+  run (allocation, loop, writing results) and binary_peak_rss_kib the binary's
+  own peak RSS (the compiler's is excluded).
 """
 
-import json
 import os
 import sys
 import tempfile
@@ -44,12 +44,23 @@ import time
 
 import numpy as np
 
-from workload import (DT, E_L, MU, SIGMA_V, STEPS, T_MAX, T_REF, TAU_M, V_RESET,
-                      V_TH, main, result)
+from workload import (DT, E_L, MU, SIGMA_V, T_MAX, T_REF, TAU_M, V_RESET, V_TH, main,
+                      result)
 
 VARIANTS = ["cython", "numpy", "cpp_standalone"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD_ROOT = os.path.join(HERE, "..", "out", "brian2_standalone")
+LOOP_TIMER_FILE = "bench_loop_times.txt"
+LOOP_TIMER_START = ("const auto _bench_wall0 = std::chrono::steady_clock::now();\n"
+                    "const std::clock_t _bench_cpu0 = std::clock();")
+LOOP_TIMER_STOP = (
+    "{\n"
+    "    const double wall = std::chrono::duration<double>(\n"
+    "        std::chrono::steady_clock::now() - _bench_wall0).count();\n"
+    "    const double cpu = double(std::clock() - _bench_cpu0) / CLOCKS_PER_SEC;\n"
+    f'    std::ofstream out(brian::results_dir + "{LOOP_TIMER_FILE}");\n'
+    '    out << wall << " " << cpu << std::endl;\n'
+    "}")
 
 
 def _build_network(b2, n, stats):
@@ -95,9 +106,12 @@ def run(n, seed=1, threads=1, stats=True, variant="cython"):
         b2.set_device("cpp_standalone", build_on_run=False, directory=directory)
         if threads > 1:
             b2.prefs.devices.cpp_standalone.openmp_threads = threads
-        usage_file = tempfile.NamedTemporaryFile(suffix=".json", delete=False).name
+        rss_file = tempfile.NamedTemporaryFile(suffix=".rss", delete=False).name
         b2.prefs.devices.cpp_standalone.run_cmd_unix = [
-            sys.executable, os.path.join(HERE, "rss_exec.py"), usage_file, "./main"]
+            sys.executable, os.path.join(HERE, "rss_exec.py"), rss_file, "./main"]
+        b2.prefs.codegen.cpp.headers = ["<chrono>"]
+        b2.device.insert_code("before_network_run", LOOP_TIMER_START)
+        b2.device.insert_code("after_network_run", LOOP_TIMER_STOP)
         extra["threads_used"] = threads
     else:
         b2.prefs.codegen.target = variant
@@ -116,14 +130,14 @@ def run(n, seed=1, threads=1, stats=True, variant="cython"):
         t_bin = time.perf_counter()
         b2.device.run(directory=directory, with_output=False)
         extra["binary_s"] = time.perf_counter() - t_bin
-        with open(usage_file) as f:
-            usage = json.load(f)
-        os.unlink(usage_file)
-        extra["binary_peak_rss_kib"] = usage["peak_rss_kib"]
-        cpu = usage["cpu_s"]
+        with open(rss_file) as f:
+            extra["binary_peak_rss_kib"] = int(f.read())
+        os.unlink(rss_file)
+        with open(os.path.join(directory, "results", LOOP_TIMER_FILE)) as f:
+            wall, cpu = (float(x) for x in f.read().split())
     else:
-        extra["setup_s"] = run_call_s - b2.device._last_run_time
-    wall = b2.device._last_run_time
+        wall = b2.device._last_run_time
+        extra["setup_s"] = run_call_s - wall
 
     counts = np.asarray(spikes.count[:])
     times = np.asarray(spikes.t_[:])
