@@ -15,12 +15,20 @@ LONG_RUN = {"n": 20000, "t_max": "30 s", "dt": "1 ms", "traces": 0, "hist_times"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to oneself is a POSIX idiom")
-def test_keyboard_interrupt_stops_a_long_run_promptly():
+@pytest.mark.parametrize(
+    "run",
+    [
+        pytest.param(lambda: lifsim.simulate(**LONG_RUN), id="simulate"),
+        pytest.param(lambda: lifsim.sweep({"seed": [1, 2]}, **LONG_RUN), id="sweep"),
+        pytest.param(lambda: lifsim.simulate(threads=1, **LONG_RUN), id="one-thread"),
+    ],
+)
+def test_keyboard_interrupt_stops_a_long_run_promptly(run):
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
     started = time.monotonic()
     timer.start()
     with pytest.raises(KeyboardInterrupt):
-        lifsim.simulate(**LONG_RUN)
+        run()
     elapsed = time.monotonic() - started
     timer.join()
     assert elapsed < 2.5, f"the run went on for {elapsed:.2f} s after Ctrl-C"
