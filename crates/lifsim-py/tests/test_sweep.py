@@ -22,7 +22,8 @@ def test_grid_shape_order_and_columns():
     assert list(table) == ["i_mean", "dt", *lifsim.SWEEP_COLUMNS]
     assert all(column.shape == (6,) for column in table.values())
     # The grid as the command line makes it: the last key varies fastest; SI units.
-    np.testing.assert_array_equal(table["i_mean"], np.repeat([100e-12, 200e-12, 300e-12], 2))
+    # START + (STOP - START) i / (COUNT - 1), as the command line computes it (within rounding).
+    np.testing.assert_allclose(table["i_mean"], np.repeat([100e-12, 200e-12, 300e-12], 2), rtol=1e-15)
     np.testing.assert_array_equal(table["dt"], [1e-3, 0.5e-3] * 3)
     assert all(table[name].dtype == np.float64 for name in lifsim.SWEEP_COLUMNS)
     assert np.isnan(table["theory_v_mean_final"]).all()  # a threshold: no free-membrane theory
@@ -36,7 +37,7 @@ def test_counts_names_and_text_values():
     one = table_of(lifsim.sweep(vary={"seed": 3}, n=5))
     assert list(one["seed"]) == [3]
     text = table_of(lifsim.sweep(vary={"i_mean": "100pA:300pA:3"}, n=5))
-    np.testing.assert_array_equal(text["i_mean"], [100e-12, 200e-12, 300e-12])
+    np.testing.assert_allclose(text["i_mean"], [100e-12, 200e-12, 300e-12], rtol=1e-15)
 
 
 def test_each_row_is_the_run_of_its_configuration():
@@ -116,7 +117,7 @@ def test_fi_curve_agrees_with_siegert_theory():
     ("vary", "error", "words"),
     [
         ({"i_mea": [1e-10]}, ValueError, ["`i_mea`", "i_mean"]),
-        ({"i_mean": ("1 ms", "2 ms", 3)}, ValueError, ['vary["i_mean"]', "1 ms", "current"]),
+        ({"i_mean": ("1 ms", "2 ms", 3)}, ValueError, ['vary["i_mean"]', "1 ms", "pA", "time"]),
         ({"i_mean": ("100 pA", "200 pA")}, ValueError, ['vary["i_mean"]', "(START, STOP, COUNT)"]),
         ({"i_mean": ("100 pA", "200 pA", 0)}, ValueError, ['vary["i_mean"]', "COUNT"]),
         ({"n": [10, 2.5]}, ValueError, ['vary["n"]', "whole"]),
