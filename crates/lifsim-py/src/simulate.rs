@@ -28,8 +28,10 @@ pub fn simulate<'py>(
     let started = Instant::now();
     let rec = run::run(py, &sim, &pool)?;
     let wall = started.elapsed().as_secs_f64();
-    let summary = Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall);
-    let summary = serde_json::to_string(&summary).map_err(|e| Failure::Value(e.to_string()))?;
+    // The summary's theory may take a few quadratures: without the GIL too.
+    let summary =
+        py.detach(|| serde_json::to_string(&Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall)));
+    let summary = summary.map_err(|e| Failure::Value(e.to_string()))?;
 
     let arrays = PyDict::new(py);
     let spike_time = rec.spike_times();

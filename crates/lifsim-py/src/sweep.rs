@@ -41,7 +41,7 @@ pub fn sweep<'py>(
     let mut measures = Vec::with_capacity(sims.len());
     for sim in &sims {
         let rec = run::run(py, sim, &pool)?;
-        measures.push(Measures::of(sim, &rec).values());
+        measures.push(py.detach(|| Measures::of(sim, &rec).values()));
     }
 
     let table = PyDict::new(py);
