@@ -67,7 +67,7 @@ impl NativeConfig {
 }
 
 /// Converts a Python value for `key` to a core [`Value`]; `TypeError` for anything else.
-fn to_value(key: &str, value: &Bound<'_, PyAny>) -> Result<Value, Failure> {
+pub fn to_value(key: &str, value: &Bound<'_, PyAny>) -> Result<Value, Failure> {
     if value.is_none() {
         return Ok(Value::from("none"));
     }

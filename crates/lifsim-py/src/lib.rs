@@ -8,7 +8,9 @@
 mod config;
 mod error;
 mod files;
+mod run;
 mod simulate;
+mod sweep;
 mod theory;
 
 use pyo3::prelude::*;
@@ -18,9 +20,11 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<config::NativeConfig>()?;
     m.add_function(wrap_pyfunction!(simulate::simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
     m.add_function(wrap_pyfunction!(files::save, m)?)?;
     m.add_function(wrap_pyfunction!(theory::free_membrane_moments, m)?)?;
     m.add("KEYS", lifsim::Config::keys().collect::<Vec<_>>())?;
+    m.add("SWEEP_COLUMNS", lifsim::sweep::Measures::COLUMNS.to_vec())?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

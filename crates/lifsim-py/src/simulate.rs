@@ -2,45 +2,36 @@
 
 use crate::config::NativeConfig;
 use crate::error::Failure;
+use crate::run;
 use lifsim::summary::Summary;
 use numpy::{IntoPyArray, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::ops::ControlFlow;
 use std::time::Instant;
 
-/// Runs `config` and returns `(arrays, summary_json)`: the arrays under the names of
-/// `results.npz`, moved (not copied) from the core's vectors into NumPy.
+/// Runs `config` on `threads` workers (`None`: all cores) and returns `(arrays,
+/// summary_json)`: the arrays under the names of `results.npz`, moved (not copied) from the
+/// core's vectors into NumPy. The results do not depend on the number of threads.
 ///
-/// The GIL is released during the run; between windows of steps the run briefly re-attaches
-/// to let Python handle signals, so Ctrl-C raises `KeyboardInterrupt` promptly.
+/// The GIL is released during the run, and Ctrl-C raises `KeyboardInterrupt` promptly
+/// (see [`run::run`]).
 #[pyfunction]
+#[pyo3(signature = (config, threads=None))]
 pub fn simulate<'py>(
     py: Python<'py>,
     config: PyRef<'_, NativeConfig>,
+    threads: Option<i64>,
 ) -> Result<(Bound<'py, PyDict>, String), Failure> {
     let config = config.inner.clone();
     let sim = config.build()?;
-    let mut interrupt = None;
+    let pool = run::pool(threads)?;
     let started = Instant::now();
-    let rec = py.detach(|| {
-        lifsim::run_with(&sim, |_| {
-            Python::attach(|py| match py.check_signals() {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    interrupt = Some(e);
-                    ControlFlow::Break(())
-                }
-            })
-        })
-    });
-    if let Some(e) = interrupt {
-        return Err(Failure::Python(e));
-    }
-    let rec = rec?;
+    let rec = run::run(py, &sim, &pool)?;
     let wall = started.elapsed().as_secs_f64();
-    let summary = Summary::new(&config, &sim, &rec, rayon::current_num_threads(), wall);
-    let summary = serde_json::to_string(&summary).map_err(|e| Failure::Value(e.to_string()))?;
+    // The summary's theory may take a few quadratures: without the GIL too.
+    let summary =
+        py.detach(|| serde_json::to_string(&Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall)));
+    let summary = summary.map_err(|e| Failure::Value(e.to_string()))?;
 
     let arrays = PyDict::new(py);
     let spike_time = rec.spike_times();

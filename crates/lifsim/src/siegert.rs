@@ -118,6 +118,11 @@ impl WhiteNoiseLif {
         if self.sigma_v == 0.0 {
             return if self.deterministic_isi().is_some() { 0.0 } else { f64::NAN };
         }
+        // A rate that underflows to 0 means no intervals; the scaled integrands below would
+        // underflow too, and the adaptive quadrature would refine them to its depth limit.
+        if self.rate_hz() == 0.0 {
+            return f64::NAN;
+        }
         let (y_r, y_th, s) = self.bounds();
         // As in `scaled_mean_isi`: skip where the scaled integrands are below e^{-TAIL}.
         let inner = |x: f64| {
@@ -238,5 +243,11 @@ mod tests {
         assert!((cv - 1.0).abs() < 1e-3, "{cv}");
         let deep = neuron(-90e-3, 1e-3);
         assert_eq!(deep.rate_hz(), 0.0);
+        assert!(deep.cv_isi().is_nan());
+        // Far enough below that the rate underflows: answered at once, not by a quadrature
+        // refined to its depth limit (this took minutes).
+        let started = std::time::Instant::now();
+        assert!(neuron(-59.8e-3, 2e-5).cv_isi().is_nan());
+        assert!(started.elapsed().as_secs_f64() < 1.0);
     }
 }

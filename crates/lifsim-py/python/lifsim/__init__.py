@@ -8,10 +8,23 @@ True
 Every keyword is a configuration key of the ``lifsim`` command (``tau_m``, ``dt``, ``n``,
 ...; see ``lifsim.PARAMETERS``) and takes a number in SI units or a string with a unit
 (``"20 ms"``); ``None`` means ``"none"`` (``v_th=None``: a free membrane).
+``lifsim.sweep(vary={"i_mean": ("100 pA", "400 pA", 7)})`` tabulates rate, CV, Fano factor
+and theory over a grid of configurations, as ``lifsim sweep`` does.
 """
 
 from ._config import PARAMETERS, Config, load_config
 from ._native import VERSION as __version__
 from ._result import Result, load, simulate
+from ._sweep import SWEEP_COLUMNS, sweep
 
-__all__ = ["PARAMETERS", "Config", "Result", "load", "load_config", "simulate", "__version__"]
+__all__ = [
+    "PARAMETERS",
+    "SWEEP_COLUMNS",
+    "Config",
+    "Result",
+    "load",
+    "load_config",
+    "simulate",
+    "sweep",
+    "__version__",
+]

@@ -16,7 +16,7 @@ KEYS: dict[str, str] = {key.split(".", 1)[1]: key for key in _native.KEYS}
 PARAMETERS: tuple[str, ...] = tuple(KEYS)
 
 
-def _key(name: str) -> str:
+def key_of(name: str) -> str:
     """The configuration key of keyword `name`; `ValueError` naming it when it is unknown."""
     try:
         return KEYS[name]
@@ -53,7 +53,7 @@ class Config:
         """Sets the given keywords (all or none of them) and returns this configuration."""
         native = self._native.copy()
         for name, value in params.items():
-            native.set(_key(name), value)
+            native.set(key_of(name), value)
         object.__setattr__(self, "_native", native)
         return self
 
@@ -111,6 +111,13 @@ class Config:
             if text is not None:
                 lines.append(f"    {name}={text},")
         return "lifsim.Config(\n" + "\n".join(lines) + "\n)"
+
+
+def configured(config: Config | None, params: dict[str, Any]) -> Config:
+    """`config` (default: lifsim's defaults) with keyword overrides, as a new configuration."""
+    if config is not None and not isinstance(config, Config):
+        raise TypeError(f"config: expected a lifsim.Config, not {type(config).__name__}")
+    return (config or Config()).copy(**params)
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:

@@ -1,12 +1,13 @@
 """Type stubs of the native module (Rust, PyO3). Use the package `lifsim`, not this module."""
 
 from os import PathLike
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 KEYS: list[str]
+SWEEP_COLUMNS: list[str]
 VERSION: str
 
 class Config:
@@ -21,6 +22,9 @@ class Config:
     def warnings(self) -> list[str]: ...
     def copy(self) -> Config: ...
 
-def simulate(config: Config) -> tuple[dict[str, NDArray[Any]], str]: ...
+def simulate(config: Config, threads: int | None = None) -> tuple[dict[str, NDArray[Any]], str]: ...
+def sweep(
+    config: Config, vary: Sequence[tuple[str, Any]], threads: int | None = None
+) -> dict[str, NDArray[Any] | list[str]]: ...
 def save(dir: str | PathLike[str], arrays: dict[str, NDArray[Any]], summary_json: str) -> None: ...
 def free_membrane_moments(config: Config) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _native
-from ._config import Config
+from ._config import Config, configured
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -68,8 +68,30 @@ class Result:
 
     @property
     def theory(self) -> dict[str, Any]:
-        """The theory values that apply to this setup (None where one does not)."""
+        """The theory values that apply to this setup (None where one does not): the exact
+        free-membrane moments, the deterministic ISI, and the stationary firing ``rate_hz`` and
+        ISI ``cv_isi`` (Siegert / Brunel 2000) for constant drive with white or tutorial noise."""
         return self.summary["theory"]
+
+    @property
+    def analysis(self) -> dict[str, Any]:
+        """Spike statistics in the analysis window (``analysis.t_start`` .. ``t_stop``, snapped
+        to the grid): ``rate_hz`` (mean rate per neuron) and its standard error ``rate_se_hz``,
+        ``cv_isi`` and ``isi_mean_s`` of the intervals pooled over neurons, ``isi_count``, the
+        ``fano`` factor of spike counts and the ``window`` ``(t_start, t_stop)`` in s.
+        Undefined values (too few spikes or neurons) are NaN."""
+        stats = self.summary["analysis"]
+
+        def number(name: str) -> float:
+            value = stats[name]
+            return float("nan") if value is None else float(value)
+
+        names = ("rate_hz", "rate_se_hz", "cv_isi", "fano", "isi_mean_s")
+        return {
+            **{name: number(name) for name in names},
+            "isi_count": int(stats["isi_count"]),
+            "window": (number("t_start"), number("t_stop")),
+        }
 
     @property
     def dt(self) -> float:
@@ -119,24 +141,25 @@ class Result:
         return plot_raster(self, neurons)
 
     def __repr__(self) -> str:
-        s = self.summary
-        return (
-            f"<lifsim.Result: n={s['n']}, steps={s['steps']}, dt={s['dt']:g} s, "
-            f"{s['spikes']['count']} spikes ({s['spikes']['rate_hz']:.3g} Hz per neuron)>"
-        )
+        s, stats = self.summary, self.analysis
+        rate = f"rate {stats['rate_hz']:.4g} +/- {stats['rate_se_hz']:.2g} Hz"
+        theory = self.theory.get("rate_hz")
+        if theory is not None:
+            rate += f" (theory {theory:.4g} Hz)"
+        return f"<lifsim.Result: n={s['n']}, steps={s['steps']}, {s['spikes']['count']} spikes, {rate}>"
 
 
-def simulate(config: Config | None = None, **params: Any) -> Result:
+def simulate(config: Config | None = None, *, threads: int | None = None, **params: Any) -> Result:
     """Runs one simulation: `config` (default: lifsim's defaults) with keyword overrides.
 
-    ``lifsim.simulate(n=1000, noise="white", sigma_v="4 mV")``. The GIL is released during
-    the run; Ctrl-C raises KeyboardInterrupt promptly. Bad values raise ValueError (naming the
-    parameter, the value and what is valid), values of a wrong type TypeError.
+    ``lifsim.simulate(n=1000, noise="white", sigma_v="4 mV")``. `threads` worker threads
+    (default: all cores) share the neurons; the results are bit-identical for any count. The
+    GIL is released during the run; Ctrl-C raises KeyboardInterrupt promptly. Bad values raise
+    ValueError (naming the parameter, the value and what is valid), values of a wrong type
+    TypeError.
     """
-    if config is not None and not isinstance(config, Config):
-        raise TypeError(f"config: expected a lifsim.Config, not {type(config).__name__}")
-    config = (config or Config()).copy(**params)
-    arrays, summary = _native.simulate(config._native)
+    config = configured(config, params)
+    arrays, summary = _native.simulate(config._native, threads)
     return Result(arrays, json.loads(summary))
 
 

@@ -1,0 +1,75 @@
+//! Running simulations from Python: a worker pool of the requested size, the GIL released,
+//! Ctrl-C honoured. Shared by `simulate` and `sweep`.
+
+use crate::error::Failure;
+use lifsim::{Recording, Simulation};
+use pyo3::prelude::*;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How often the waiting Python thread looks for a pending signal (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(20);
+
+/// A pool of `threads` workers (`None`: one per core, or `RAYON_NUM_THREADS`).
+///
+/// # Errors
+/// `ValueError` for fewer than one thread, `OSError` when the threads cannot be started.
+pub fn pool(threads: Option<i64>) -> Result<rayon::ThreadPool, Failure> {
+    let threads = match threads.map(usize::try_from) {
+        None => 0,
+        Some(Ok(count)) if count >= 1 => count,
+        Some(_) => {
+            return Err(Failure::Value(format!(
+                "threads = {} is invalid: expected at least 1 thread (or None for all cores)",
+                threads.unwrap_or_default()
+            )));
+        }
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Failure::Io(std::io::Error::other(format!("cannot start worker threads: {e}"))))
+}
+
+/// Runs `sim` on `pool` with the GIL released and returns its recording.
+///
+/// The run goes to a worker of the pool, while this (Python) thread waits for it and, every
+/// few milliseconds, lets Python handle its signals: only the main thread can, so a signal
+/// handler's exception (`KeyboardInterrupt` on Ctrl-C) cancels the run at its next window and
+/// is raised here.
+pub fn run(py: Python<'_>, sim: &Simulation, pool: &rayon::ThreadPool) -> Result<Recording, Failure> {
+    let cancel = AtomicBool::new(false);
+    let mut raised = None;
+    let recording = py.detach(|| {
+        pool.in_place_scope(|scope| {
+            let (done, finished) = mpsc::channel();
+            let cancel = &cancel;
+            scope.spawn(move |_| {
+                let control =
+                    |_| if cancel.load(Ordering::Relaxed) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
+                // The receiver outlives this task, so the send cannot fail.
+                let _ = done.send(lifsim::run_with(sim, control));
+            });
+            loop {
+                match finished.recv_timeout(SIGNAL_POLL) {
+                    Ok(result) => return Some(result),
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return None, // the task panicked
+                    Err(mpsc::RecvTimeoutError::Timeout) if raised.is_none() => {
+                        if let Err(e) = Python::attach(|py| py.check_signals()) {
+                            raised = Some(e);
+                            cancel.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                }
+            }
+        })
+    });
+    if let Some(e) = raised {
+        return Err(Failure::Python(e));
+    }
+    // A panic in the task is re-raised by `in_place_scope` before this point.
+    Ok(recording.ok_or_else(|| Failure::Value("the run stopped without a result".into()))??)
+}
