@@ -1,12 +1,13 @@
 //! Spike figures: raster above the population rate, ISI histogram (CV) and spike-count histogram (Fano).
 //!
-//! The small statistics here (ISIs, CV, Fano factor, boxcar rate) are private helpers for the
-//! figures; they are meant to be replaced by the core library's analysis functions.
+//! ISIs, CV and Fano factor come from `lifsim::analysis`, so the legends show the same values
+//! as `summary.json` (over the whole run).
 
 use super::style::{
     Drawn, Figure, INK, PALETTE, Source, extent, legend, legend_box, legend_line, padded, panel, titled,
 };
 use lifsim::Recording;
+use lifsim::analysis::{self, Window};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -89,8 +90,8 @@ pub struct CountsPlot {
 impl CountsPlot {
     /// The ISI histogram of a recording, in ms, with the CV in the legend; `None` without ISIs.
     pub fn isi(rec: &Recording, title: String) -> Option<Self> {
-        let isis = intervals(rec);
-        let cv = cv(&isis)?;
+        let isis = analysis::intervals(rec, &Window::new(0.0, f64::INFINITY, rec.dt, rec.steps));
+        let cv = Some(analysis::cv(&isis)).filter(|cv| cv.is_finite())?;
         Some(Self {
             title,
             label: format!("{} ISIs, CV = {cv:.3}", isis.len()),
@@ -102,8 +103,8 @@ impl CountsPlot {
 
     /// The spike-count histogram of a recording, with the Fano factor; `None` without spikes.
     pub fn spike_counts(rec: &Recording, title: String) -> Option<Self> {
+        let fano = Some(analysis::fano_factor(&rec.spike_count)).filter(|f| f.is_finite())?;
         let counts: Vec<f64> = rec.spike_count.iter().map(|&c| f64::from(c)).collect();
-        let fano = fano(&counts).filter(|_| !rec.spikes.is_empty())?;
         Some(Self {
             title,
             label: format!("{} neurons, Fano factor = {fano:.3}", counts.len()),
@@ -153,19 +154,6 @@ impl Figure for CountsPlot {
     }
 }
 
-/// Interspike intervals of every neuron (s), from consecutive spikes of the same neuron.
-fn intervals(rec: &Recording) -> Vec<f64> {
-    let mut last: Vec<Option<u32>> = vec![None; rec.n];
-    let mut isis = Vec::new();
-    // Spikes are ordered by step, so each neuron's spikes come in time order.
-    for (&i, &k) in rec.spikes.neuron.iter().zip(&rec.spikes.step) {
-        if let Some(previous) = last[i as usize].replace(k) {
-            isis.push(f64::from(k - previous) * rec.dt);
-        }
-    }
-    isis
-}
-
 /// Sample mean and variance (1/(n-1)); `None` for fewer than two values.
 pub(super) fn mean_var(values: &[f64]) -> Option<(f64, f64)> {
     (values.len() >= 2).then(|| {
@@ -173,16 +161,6 @@ pub(super) fn mean_var(values: &[f64]) -> Option<(f64, f64)> {
         let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (values.len() - 1) as f64;
         (mean, var)
     })
-}
-
-/// Coefficient of variation, std / mean.
-fn cv(values: &[f64]) -> Option<f64> {
-    mean_var(values).filter(|&(m, _)| m > 0.0).map(|(m, v)| v.sqrt() / m)
-}
-
-/// Fano factor, variance / mean.
-fn fano(values: &[f64]) -> Option<f64> {
-    mean_var(values).filter(|&(m, _)| m > 0.0).map(|(m, v)| v / m)
 }
 
 /// Centered moving average over `width` samples (shorter at the ends).
@@ -206,9 +184,8 @@ mod tests {
 
     #[test]
     fn statistics_of_small_samples() {
-        assert_eq!(cv(&[1.0, 1.0, 1.0]), Some(0.0));
-        assert_eq!(fano(&[1.0, 3.0]), Some(1.0));
-        assert_eq!(cv(&[1.0]), None);
+        assert_eq!(mean_var(&[1.0, 3.0]), Some((2.0, 2.0)));
+        assert_eq!(mean_var(&[1.0]), None);
         assert_eq!(boxcar(&[0.0, 3.0, 0.0], 3), vec![1.5, 1.0, 1.5]);
     }
 }
