@@ -1,7 +1,7 @@
 //! `lifsim run`: simulate, then write summary.json, results.npz, spikes.csv, figures and report.html atomically.
 
 use crate::progress::Watcher;
-use crate::setup::{ConfigArgs, Failure, thread_pool};
+use crate::setup::{ConfigArgs, ExecArgs, Failure, thread_pool};
 use clap::Args;
 use lifsim::summary::Summary;
 use lifsim_io::OutputSet;
@@ -16,15 +16,8 @@ pub struct RunArgs {
     /// Output directory (created if missing).
     #[arg(long, default_value = "lifsim-out")]
     pub out: PathBuf,
-    /// Worker threads (default: all cores). Results are identical for any count.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// No progress bar and no closing message.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Skip the figures (PNG + SVG) and report.html.
-    #[arg(long)]
-    pub no_plots: bool,
+    #[command(flatten)]
+    pub exec: ExecArgs,
 }
 
 /// Runs the simulation described by `args` and writes its files.
@@ -33,10 +26,10 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     for warning in sim.warnings() {
         eprintln!("warning: {warning}");
     }
-    let pool = thread_pool(args.threads)?;
+    let pool = thread_pool(args.exec.threads)?;
     // Check the output directory before spending time on the run.
     let mut out = OutputSet::new(&args.out).map_err(|e| Failure::Runtime(e.to_string()))?;
-    let mut watcher = Watcher::new(args.quiet);
+    let mut watcher = Watcher::new(args.exec.quiet);
     let started = Instant::now();
     let rec = pool.install(|| lifsim::run_with(&sim, |p| watcher.update(p)));
     watcher.finish();
@@ -44,14 +37,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let wall = started.elapsed().as_secs_f64();
     let summary = Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall);
     lifsim_io::add_run_files(&mut out, &summary, &rec).map_err(|e| Failure::Runtime(e.to_string()))?;
-    if !args.no_plots {
+    if !args.exec.no_plots {
         crate::plot::add_run_report(&mut out, &sim, &rec).map_err(|e| Failure::Runtime(e.to_string()))?;
     }
     if watcher.interrupted() {
         return Err(Failure::Interrupted);
     }
     out.commit().map_err(|e| Failure::Runtime(e.to_string()))?;
-    if !args.quiet {
+    if !args.exec.quiet {
         eprintln!(
             "lifsim: {} neurons x {} steps in {:.2} s; {} spikes ({:.2} Hz per neuron); results in {}",
             sim.n,

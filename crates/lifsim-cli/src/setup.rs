@@ -92,6 +92,20 @@ impl ConfigArgs {
     }
 }
 
+/// How a simulating command executes and what it writes besides its results.
+#[derive(Args, Debug, Clone)]
+pub struct ExecArgs {
+    /// Worker threads (default: all cores). Results are identical for any count.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no closing message.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Skip the figures (PNG + SVG) and report.html.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
 /// A rayon pool of `threads` workers (all cores when `None`).
 pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
     if threads == Some(0) {

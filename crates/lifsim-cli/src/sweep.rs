@@ -3,7 +3,7 @@
 
 use crate::plot::SweepPlot;
 use crate::progress::Watcher;
-use crate::setup::{ConfigArgs, Failure, thread_pool};
+use crate::setup::{ConfigArgs, ExecArgs, Failure, thread_pool};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lifsim::Value;
@@ -24,15 +24,8 @@ pub struct SweepArgs {
     /// Output directory for sweep.csv, sweep.json and the figures (created if missing).
     #[arg(long, default_value = "lifsim-sweep")]
     pub out: PathBuf,
-    /// Worker threads per run (default: all cores). Results are identical for any count.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// No progress bar and no closing message.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Skip the figure (sweep.png and sweep.svg).
-    #[arg(long)]
-    pub no_plots: bool,
+    #[command(flatten)]
+    pub exec: ExecArgs,
 }
 
 /// One finished point.
@@ -61,13 +54,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             config.build().map_err(|e| Failure::Config(format!("at {}: {e}", describe(point))))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let pool = thread_pool(args.threads)?;
+    let pool = thread_pool(args.exec.threads)?;
     let mut out = OutputSet::new(&args.out).map_err(|e| Failure::Runtime(e.to_string()))?;
     let bar = ProgressBar::new(sims.len() as u64).with_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} points (eta {eta}) {msg}")
             .expect("valid template"),
     );
-    if args.quiet {
+    if args.exec.quiet {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     let mut watcher = Watcher::new(true);
@@ -91,14 +84,14 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         writeln!(w)
     })
     .map_err(runtime)?;
-    if !args.no_plots {
+    if !args.exec.no_plots {
         crate::plot::add_figure(&mut out, "sweep", &SweepPlot::new(&base, &axes, &rows)).map_err(runtime)?;
     }
     if watcher.interrupted() {
         return Err(Failure::Interrupted);
     }
     out.commit().map_err(runtime)?;
-    if !args.quiet {
+    if !args.exec.quiet {
         eprintln!("lifsim: {} sweep points; results in {}", rows.len(), args.out.display());
     }
     Ok(())
