@@ -91,15 +91,15 @@ pub fn to_value(key: &str, value: &Bound<'_, PyAny>) -> Result<Value, Failure> {
         return Ok(Value::List(items));
     }
     // NumPy scalars and other numbers: integers first (they have __index__), then floats.
-    if value.hasattr("__index__")? {
-        if let Ok(i) = value.extract::<i64>() {
-            return Ok(Value::Int(i));
-        }
+    if value.hasattr("__index__")?
+        && let Ok(i) = value.extract::<i64>()
+    {
+        return Ok(Value::Int(i));
     }
-    if value.hasattr("__float__")? {
-        if let Ok(x) = value.extract::<f64>() {
-            return Ok(Value::Float(x));
-        }
+    if value.hasattr("__float__")?
+        && let Ok(x) = value.extract::<f64>()
+    {
+        return Ok(Value::Float(x));
     }
     Err(Failure::Type(format!(
         "{}: expected a number (SI units), a string with a unit such as \"20 ms\", None or a list, not {}",

@@ -24,11 +24,10 @@ use crate::error::Error;
 use crate::input::Noise;
 use crate::integrate::{Crossing, StepConstants, drive_per_step};
 use crate::record::{ChunkLog, Histogram, Moments, Recording, Spikes, Traces};
-use crate::rng::{self, Stream};
-use crate::simd::{Isa, Kernel};
+use crate::rng::{self, ChunkStreams, Stream};
+use crate::simd::{self, Isa, Kernel};
 use crate::simulation::Simulation;
 use rayon::prelude::*;
-use std::marker::PhantomData;
 use std::ops::ControlFlow;
 
 /// Neurons per chunk. Fixed, so that the merge order (and thus every rounding) is the same
@@ -91,33 +90,40 @@ fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFl
     match sim.input.noise {
         Noise::None => run_generic(sim, isa, constants, control, |_, _| Silent),
         Noise::Tutorial { .. } => run_generic(sim, isa, constants, control, |first, len| {
-            ScaledNoise::<Symmetric>::new(constants.noise_scale, BlockBuffer::new(seed, first, len))
+            ScaledNoise::<Symmetric>::new(constants.noise_scale, BlockBuffer::new(seed, first, len, isa))
         }),
         Noise::White { .. } => run_generic(sim, isa, constants, control, |first, len| {
-            ScaledNoise::<Normals>::new(constants.noise_scale, BlockBuffer::new(seed, first, len))
+            ScaledNoise::<Normals>::new(constants.noise_scale, BlockBuffer::new(seed, first, len, isa))
         }),
         Noise::Ou { .. } => {
-            run_generic(sim, isa, constants, control, |first, len| OuNoise::new(seed, first, len, &constants))
+            run_generic(sim, isa, constants, control, |first, len| OuNoise::new(seed, first, len, &constants, isa))
         }
     }
 }
 
-/// V, refractory countdown and spike flags of a chunk's neurons, for [`NoiseSource::each`].
+/// V, clamp release step and spike flags of a chunk's neurons, for [`NoiseSource::each`].
 type Lanes<'a> = (&'a mut [f64], &'a mut [f64], &'a mut [f64]);
 
 /// A source of per-step noise for one chunk.
-trait NoiseSource: Send {
+trait NoiseSource: Send + Sync {
     /// True for the source that adds nothing (so that the fused step skips the `+ 0.0`).
     const SILENT: bool = false;
 
     /// Adds the noise of `sample` (the update to step `sample + 1`) to each neuron's V.
     fn add(&mut self, sample: u64, v: &mut [f64]);
 
-    /// The fused step: with `lanes = (v, hold, fired)`, calls for each neuron `j` in order
-    /// `update(&mut v[j], &mut hold[j], &mut fired[j], noise_j)`, `noise_j` being the increment
-    /// that [`NoiseSource::add`] would add to `v[j]` for `sample`, and advances the source's
-    /// own state in the same loop: one pass over the chunk instead of one per stage.
+    /// The fused step: with `lanes = (v, release, fired)`, calls for each neuron `j` in order
+    /// `update(&mut v[j], &mut release[j], &mut fired[j], noise_j)`, `noise_j` being the
+    /// increment that [`NoiseSource::add`] would add to `v[j]` for `sample`, and advances the
+    /// source's own state in the same loop: one pass over the chunk instead of one per stage.
     fn each(&mut self, sample: u64, lanes: Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64));
+
+    /// For the AVX-512 step ([`simd::advance`]): `Some(None)` for no noise,
+    /// `Some(Some((scale, xi)))` for noise `scale * xi` with these f32 normals, `None` when
+    /// this source needs the generic step.
+    fn plain_normals(&mut self, _sample: u64) -> Option<Option<(f64, &[f32])>> {
+        None
+    }
 }
 
 /// No noise.
@@ -130,41 +136,68 @@ impl NoiseSource for Silent {
     fn add(&mut self, _sample: u64, _v: &mut [f64]) {}
 
     #[inline(always)]
-    fn each(&mut self, _sample: u64, (v, hold, fired): Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64)) {
-        for ((v, hold), fired) in v.iter_mut().zip(hold).zip(fired) {
-            update(v, hold, fired, 0.0);
+    fn each(
+        &mut self,
+        _sample: u64,
+        (v, release, fired): Lanes<'_>,
+        update: impl Fn(&mut f64, &mut f64, &mut f64, f64),
+    ) {
+        for ((v, release), fired) in v.iter_mut().zip(release).zip(fired) {
+            update(v, release, fired, 0.0);
         }
+    }
+
+    fn plain_normals(&mut self, _sample: u64) -> Option<Option<(f64, &[f32])>> {
+        Some(None)
     }
 }
 
 /// Philox blocks of four samples for every neuron of a chunk, refilled every fourth sample.
-struct BlockBuffer {
+struct BlockBuffer<T: Transform> {
     seed: u64,
     first_neuron: u64,
+    isa: Isa,
+    /// For the AVX-512 refill of normals: the input-noise streams with rounds 0-1 done.
+    streams: Option<ChunkStreams>,
     loaded: Option<u32>,
     /// Sample `4 block + w` of neuron `first_neuron + j` is `lanes[w][j]`.
-    lanes: [Vec<f64>; 4],
+    lanes: [Vec<T::Sample>; 4],
 }
 
-impl BlockBuffer {
-    fn new(seed: u64, first_neuron: u64, len: usize) -> Self {
-        Self { seed, first_neuron, loaded: None, lanes: std::array::from_fn(|_| vec![0.0; len]) }
+impl<T: Transform> BlockBuffer<T> {
+    fn new(seed: u64, first_neuron: u64, len: usize, isa: Isa) -> Self {
+        let fast = T::NORMALS && isa == Isa::Avx512 && len.is_multiple_of(simd::FAST_LANES);
+        Self {
+            seed,
+            first_neuron,
+            isa,
+            streams: fast.then(|| ChunkStreams::new(seed, Stream::InputNoise, first_neuron, len)),
+            loaded: None,
+            lanes: std::array::from_fn(|_| vec![T::Sample::default(); len]),
+        }
     }
 
-    /// The chunk's numbers for `sample`, transformed from Philox words by `transform`.
+    /// The chunk's numbers for `sample`, transformed from Philox words by `T`.
     ///
     /// The refill is one loop over the chunk's neurons with straight-line Philox rounds and a
-    /// branch-free `transform`, so it vectorizes across neurons.
+    /// branch-free transform, so it vectorizes across neurons; normals of the input noise go
+    /// through the AVX-512 kernel where the CPU has it ([`simd::fill_normals`]).
     #[inline(always)]
-    fn lane<T: Transform>(&mut self, sample: u64, stream: Stream) -> &[f64] {
+    fn lane(&mut self, sample: u64, stream: Stream) -> &[T::Sample] {
         let block = (sample / 4) as u32;
         if self.loaded != Some(block) {
             let [l0, l1, l2, l3] = &mut self.lanes;
             let len = l0.len();
             let (l1, l2, l3) = (&mut l1[..len], &mut l2[..len], &mut l3[..len]);
-            for j in 0..len {
-                let [a, b, c, d] = T::apply(rng::block(self.seed, stream, self.first_neuron + j as u64, block));
-                (l0[j], l1[j], l2[j], l3[j]) = (a, b, c, d);
+            let done = match &self.streams {
+                Some(streams) if stream == streams.stream() => T::fill_fast(self.isa, streams, block, [l0, l1, l2, l3]),
+                _ => false,
+            };
+            if !done {
+                for j in 0..len {
+                    let [a, b, c, d] = T::apply(rng::block(self.seed, stream, self.first_neuron + j as u64, block));
+                    (l0[j], l1[j], l2[j], l3[j]) = (a, b, c, d);
+                }
             }
             self.loaded = Some(block);
         }
@@ -176,16 +209,39 @@ impl BlockBuffer {
 /// `#[inline(always)]` method rather than a closure, so that it is compiled into the
 /// vectorized refill loop of each SIMD copy of the kernel.
 trait Transform {
-    fn apply(words: [u32; 4]) -> [f64; 4];
+    /// The number type stored per sample (f32 for normals, f64 for uniforms).
+    type Sample: Copy + Default + Into<f64> + Send + Sync;
+    /// True for [`Normals`], which has an AVX-512 refill.
+    const NORMALS: bool = false;
+    fn apply(words: [u32; 4]) -> [Self::Sample; 4];
+    /// Refills with the AVX-512 kernel; false where it does not apply.
+    fn fill_fast(_isa: Isa, _streams: &ChunkStreams, _block: u32, _out: [&mut [Self::Sample]; 4]) -> bool {
+        false
+    }
+    /// The samples as f32 standard normals, for the AVX-512 step; `None` for other transforms.
+    fn as_normals(_samples: &[Self::Sample]) -> Option<&[f32]> {
+        None
+    }
 }
 
-/// Standard normals ([`rng::normals`]).
+/// Standard normals ([`rng::normals`]), single precision.
 struct Normals;
 
 impl Transform for Normals {
+    type Sample = f32;
+    const NORMALS: bool = true;
+
     #[inline(always)]
-    fn apply(words: [u32; 4]) -> [f64; 4] {
+    fn apply(words: [u32; 4]) -> [f32; 4] {
         rng::normals(words)
+    }
+
+    fn fill_fast(isa: Isa, streams: &ChunkStreams, block: u32, out: [&mut [f32]; 4]) -> bool {
+        simd::fill_normals(isa, streams, block, out)
+    }
+
+    fn as_normals(samples: &[f32]) -> Option<&[f32]> {
+        Some(samples)
     }
 }
 
@@ -193,6 +249,8 @@ impl Transform for Normals {
 struct Symmetric;
 
 impl Transform for Symmetric {
+    type Sample = f64;
+
     #[inline(always)]
     fn apply(words: [u32; 4]) -> [f64; 4] {
         words.map(rng::uniform_symmetric)
@@ -203,6 +261,8 @@ impl Transform for Symmetric {
 struct OpenUniform;
 
 impl Transform for OpenUniform {
+    type Sample = f64;
+
     #[inline(always)]
     fn apply(words: [u32; 4]) -> [f64; 4] {
         words.map(rng::uniform_open)
@@ -211,72 +271,86 @@ impl Transform for OpenUniform {
 
 /// Noise `scale * xi` with `xi` from the transform `T`: the tutorial's uniform noise
 /// `scale * U(-1, 1)` ([`Symmetric`]) and Gaussian white noise `scale * N(0, 1)` ([`Normals`]).
-struct ScaledNoise<T> {
+struct ScaledNoise<T: Transform> {
     scale: f64,
-    blocks: BlockBuffer,
-    transform: PhantomData<fn() -> T>,
+    blocks: BlockBuffer<T>,
 }
 
-impl<T> ScaledNoise<T> {
-    fn new(scale: f64, blocks: BlockBuffer) -> Self {
-        Self { scale, blocks, transform: PhantomData }
+impl<T: Transform> ScaledNoise<T> {
+    fn new(scale: f64, blocks: BlockBuffer<T>) -> Self {
+        Self { scale, blocks }
     }
 }
 
 impl<T: Transform> NoiseSource for ScaledNoise<T> {
     #[inline(always)]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self.blocks.lane::<T>(sample, Stream::InputNoise);
-        for (v, xi) in v.iter_mut().zip(xi) {
-            *v += self.scale * xi;
+        let xi = self.blocks.lane(sample, Stream::InputNoise);
+        for (v, &xi) in v.iter_mut().zip(xi) {
+            *v += self.scale * xi.into();
         }
     }
 
     #[inline(always)]
-    fn each(&mut self, sample: u64, (v, hold, fired): Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64)) {
+    fn each(
+        &mut self,
+        sample: u64,
+        (v, release, fired): Lanes<'_>,
+        update: impl Fn(&mut f64, &mut f64, &mut f64, f64),
+    ) {
         let scale = self.scale;
-        let xi = self.blocks.lane::<T>(sample, Stream::InputNoise);
-        for (((v, hold), fired), &xi) in v.iter_mut().zip(hold).zip(fired).zip(xi) {
-            update(v, hold, fired, scale * xi);
+        let xi = self.blocks.lane(sample, Stream::InputNoise);
+        for (((v, release), fired), &xi) in v.iter_mut().zip(release).zip(fired).zip(xi) {
+            update(v, release, fired, scale * xi.into());
         }
     }
-}
 
+    fn plain_normals(&mut self, sample: u64) -> Option<Option<(f64, &[f32])>> {
+        let scale = self.scale;
+        T::as_normals(self.blocks.lane(sample, Stream::InputNoise)).map(|xi| Some((scale, xi)))
+    }
+}
 /// Ornstein-Uhlenbeck noise voltage `x`: V gets `gain x_{k-1}`, then `x` takes its own step.
 struct OuNoise {
     gain: f64,
     decay: f64,
     scale: f64,
     x: Vec<f64>,
-    blocks: BlockBuffer,
+    blocks: BlockBuffer<Normals>,
 }
 
 impl OuNoise {
-    fn new(seed: u64, first: u64, len: usize, c: &StepConstants) -> Self {
+    fn new(seed: u64, first: u64, len: usize, c: &StepConstants, isa: Isa) -> Self {
         let x = (0..len as u64)
             .map(|j| c.ou_stationary_sd * rng::normal_sample(seed, Stream::InitialState, first + j, 0))
             .collect();
-        Self { gain: c.gain, decay: c.ou_decay, scale: c.ou_scale, x, blocks: BlockBuffer::new(seed, first, len) }
+        let blocks = BlockBuffer::new(seed, first, len, isa);
+        Self { gain: c.gain, decay: c.ou_decay, scale: c.ou_scale, x, blocks }
     }
 }
 
 impl NoiseSource for OuNoise {
     #[inline(always)]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let xi = self.blocks.lane::<Normals>(sample, Stream::InputNoise);
-        for ((v, x), xi) in v.iter_mut().zip(&mut self.x).zip(xi) {
+        let xi = self.blocks.lane(sample, Stream::InputNoise);
+        for ((v, x), &xi) in v.iter_mut().zip(&mut self.x).zip(xi) {
             *v += self.gain * *x;
-            *x = self.decay * *x + self.scale * xi;
+            *x = self.decay * *x + self.scale * f64::from(xi);
         }
     }
 
     #[inline(always)]
-    fn each(&mut self, sample: u64, (v, hold, fired): Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64)) {
+    fn each(
+        &mut self,
+        sample: u64,
+        (v, release, fired): Lanes<'_>,
+        update: impl Fn(&mut f64, &mut f64, &mut f64, f64),
+    ) {
         let (gain, decay, scale) = (self.gain, self.decay, self.scale);
-        let xi = self.blocks.lane::<Normals>(sample, Stream::InputNoise);
-        for ((((v, hold), fired), x), &xi) in v.iter_mut().zip(hold).zip(fired).zip(&mut self.x).zip(xi) {
-            update(v, hold, fired, gain * *x);
-            *x = decay * *x + scale * xi;
+        let xi = self.blocks.lane(sample, Stream::InputNoise);
+        for ((((v, release), fired), x), &xi) in v.iter_mut().zip(release).zip(fired).zip(&mut self.x).zip(xi) {
+            update(v, release, fired, gain * *x);
+            *x = decay * *x + scale * f64::from(xi);
         }
     }
 }
@@ -287,12 +361,13 @@ struct Bridge {
     previous: Vec<f64>,
     /// `2 / s^2`, `s^2` the per-step noise variance of V (1/V^2).
     two_over_variance: f64,
-    blocks: BlockBuffer,
+    blocks: BlockBuffer<OpenUniform>,
 }
 
 /// What every chunk shares, computed once before the loop.
 struct Shared<'a> {
     sim: &'a Simulation,
+    isa: Isa,
     decay: f64,
     /// `gain (e_l + r_m I(t_{k-1}))` for each step k (V).
     drive: Vec<f64>,
@@ -300,7 +375,6 @@ struct Shared<'a> {
     /// Threshold (V); +inf for a free membrane, so the same branch-free test serves both.
     v_th: f64,
     /// Steps a neuron stays clamped after its spike step: `n_ref - 1` (0 when n_ref <= 1).
-    /// A double, like the countdown it starts, so the threshold pass has one lane width.
     hold_steps: f64,
 }
 
@@ -308,12 +382,17 @@ struct Shared<'a> {
 struct Chunk<N> {
     first: usize,
     v: Vec<f64>,
-    /// Clamped steps left for each neuron (small integers, held as doubles).
-    hold: Vec<f64>,
+    /// The first step at which each neuron is free again: it is clamped at `v_reset` at step
+    /// k while `release > k` (a spike at step s sets `release = s + 1 + hold_steps`). A double
+    /// holding a small integer, so that the step works in one lane width and needs no
+    /// countdown store.
+    release: Vec<f64>,
     /// 1.0 where the neuron spiked at the current step (0.0 elsewhere, and everywhere between
     /// steps); before the threshold pass, with `Crossing::Bridge`, 1.0 where the bridge
-    /// crossed. Doubles, so that the threshold pass works in one lane width.
+    /// crossed. Doubles, so that the threshold pass works in one lane width. (Generic step.)
     fired: Vec<f64>,
+    /// One bit per neuron that spiked at the current step (AVX-512 step).
+    fired_bits: Vec<u8>,
     spike_count: Vec<u32>,
     /// How many of this chunk's neurons are traced.
     traced: usize,
@@ -339,7 +418,10 @@ impl<N: NoiseSource> Kernel for Window<'_, N> {
         let (chunk, shared) = (&mut *self.chunk, self.shared);
         chunk.log.clear();
         for k in self.start..self.end {
-            if k > 0 {
+            if k == 0 {
+                chunk.log.spikes_per_step.push(0);
+                chunk.log.moments.push(Moments::of(&chunk.v));
+            } else {
                 chunk.advance(k, shared);
             }
             chunk.record(k, shared);
@@ -348,70 +430,72 @@ impl<N: NoiseSource> Kernel for Window<'_, N> {
 }
 
 impl<N: NoiseSource> Chunk<N> {
-    /// One update to step `k`: affine step, noise, refractory clamp, threshold and reset.
+    /// One update to step `k`: affine step, noise, refractory clamp, threshold and reset; logs
+    /// the step's spikes and the moments of the new V.
     ///
-    /// Without the Brownian bridge this is one fused pass over the chunk
-    /// ([`NoiseSource::each`]); with it, separate passes (the bridge needs V before and after
-    /// the noise). Both compute the same operations in the same order per neuron.
+    /// Three forms compute the same operations in the same order per neuron: the AVX-512
+    /// kernel ([`simd::advance`]) for no noise and white noise on grid crossings; otherwise one
+    /// fused generic pass ([`NoiseSource::each`]); with the Brownian bridge, separate passes
+    /// (it needs V before and after the noise).
     #[inline(always)]
     fn advance(&mut self, k: usize, shared: &Shared) {
         let (decay, drive, sample) = (shared.decay, shared.drive[k], (k - 1) as u64);
+        let (v_th, v_reset) = (shared.v_th, shared.v_reset);
+        let now = k as f64;
+        let release_at = now + 1.0 + shared.hold_steps;
         if self.bridge.is_none() {
-            let (th, v_reset, hold_steps) = (shared.v_th, shared.v_reset, shared.hold_steps);
+            if shared.isa == Isa::Avx512
+                && let Some(noise) = self.noise.plain_normals(sample)
+            {
+                let step = simd::StepLanes { decay, drive, noise, v_th, v_reset, now, release_at };
+                if let Some(moments) =
+                    simd::advance(shared.isa, &step, &mut self.v, &mut self.release, &mut self.fired_bits)
+                {
+                    let spikes_now = self.log_fired_bits();
+                    self.log.spikes_per_step.push(spikes_now);
+                    self.log.moments.push(moments);
+                    return;
+                }
+            }
             // `fired` is 0.0 here for every lane (the spike scan clears it), so it is only written.
-            let update = |v: &mut f64, hold: &mut f64, fired: &mut f64, noise: f64| {
+            let update = |v: &mut f64, release: &mut f64, fired: &mut f64, noise: f64| {
                 let affine = decay * *v + drive;
                 let x = if N::SILENT { affine } else { affine + noise };
-                let held = *hold > 0.0;
-                let crossed = !held & (x >= th);
+                let held = *release > now;
+                let crossed = !held & (x >= v_th);
                 *v = if held | crossed { v_reset } else { x };
-                *hold = if crossed {
-                    hold_steps
-                } else if held {
-                    *hold - 1.0
-                } else {
-                    0.0
-                };
+                *release = if crossed { release_at } else { *release };
                 *fired = if crossed { 1.0 } else { 0.0 };
             };
-            self.noise.each(sample, (&mut self.v, &mut self.hold, &mut self.fired), update);
-            let spikes_now = self.log_spikes();
-            self.log.spikes_per_step.push(spikes_now);
-            return;
-        }
-        if let Some(bridge) = &mut self.bridge {
-            bridge.previous.copy_from_slice(&self.v);
-        }
-        for v in &mut self.v {
-            *v = decay * *v + drive;
-        }
-        // The noise is drawn (keyed by step) whether or not the neuron is clamped, so the
-        // streams never depend on the dynamics.
-        self.noise.add(sample, &mut self.v);
-        let th = shared.v_th;
-        if let Some(Bridge { previous, two_over_variance, blocks }) = &mut self.bridge {
-            let uniforms = blocks.lane::<OpenUniform>(sample, Stream::Crossing);
-            for (((fired, &v), &previous), &u) in self.fired.iter_mut().zip(&self.v).zip(&*previous).zip(uniforms) {
-                *fired = if u < (-*two_over_variance * (th - previous) * (th - v)).exp() { 1.0 } else { 0.0 };
+            self.noise.each(sample, (&mut self.v, &mut self.release, &mut self.fired), update);
+        } else {
+            if let Some(bridge) = &mut self.bridge {
+                bridge.previous.copy_from_slice(&self.v);
             }
-        }
-        // Branch-free: the same selects for every lane, so the loop vectorizes.
-        let (v_reset, hold_steps) = (shared.v_reset, shared.hold_steps);
-        for ((v, hold), fired) in self.v.iter_mut().zip(&mut self.hold).zip(&mut self.fired) {
-            let held = *hold > 0.0;
-            let crossed = !held & ((*v >= th) | (*fired != 0.0));
-            *v = if held | crossed { v_reset } else { *v };
-            *hold = if crossed {
-                hold_steps
-            } else if held {
-                *hold - 1.0
-            } else {
-                0.0
-            };
-            *fired = if crossed { 1.0 } else { 0.0 };
+            for v in &mut self.v {
+                *v = decay * *v + drive;
+            }
+            // The noise is drawn (keyed by step) whether or not the neuron is clamped, so the
+            // streams never depend on the dynamics.
+            self.noise.add(sample, &mut self.v);
+            if let Some(Bridge { previous, two_over_variance, blocks }) = &mut self.bridge {
+                let uniforms = blocks.lane(sample, Stream::Crossing);
+                for (((fired, &v), &previous), &u) in self.fired.iter_mut().zip(&self.v).zip(&*previous).zip(uniforms) {
+                    *fired = if u < (-*two_over_variance * (v_th - previous) * (v_th - v)).exp() { 1.0 } else { 0.0 };
+                }
+            }
+            // Branch-free: the same selects for every lane, so the loop vectorizes.
+            for ((v, release), fired) in self.v.iter_mut().zip(&mut self.release).zip(&mut self.fired) {
+                let held = *release > now;
+                let crossed = !held & ((*v >= v_th) | (*fired != 0.0));
+                *v = if held | crossed { v_reset } else { *v };
+                *release = if crossed { release_at } else { *release };
+                *fired = if crossed { 1.0 } else { 0.0 };
+            }
         }
         let spikes_now = self.log_spikes();
         self.log.spikes_per_step.push(spikes_now);
+        self.log.moments.push(Moments::of(&self.v));
     }
 
     /// Appends the spikes flagged in `fired` to the log and clears their flags, skipping quiet
@@ -433,14 +517,27 @@ impl<N: NoiseSource> Chunk<N> {
             + log_group(groups.into_remainder(), self.first + tail, &mut self.spike_count[tail..], &mut self.log.spikes)
     }
 
+    /// [`Chunk::log_spikes`] for the AVX-512 step's spike bits, tested 64 neurons at a time.
+    #[inline(always)]
+    fn log_fired_bits(&mut self) -> u32 {
+        let mut spikes = 0;
+        for (word_index, word) in self.fired_bits.chunks(8).enumerate() {
+            let mut bits = word.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            while bits != 0 {
+                let i = 64 * word_index + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                self.spike_count[i] += 1;
+                self.log.spikes.push((self.first + i) as u32);
+                spikes += 1;
+            }
+        }
+        spikes
+    }
+
     #[inline(always)]
     fn record(&mut self, k: usize, shared: &Shared) {
-        if k == 0 {
-            self.log.spikes_per_step.push(0);
-        }
-        self.log.moments.push(Moments::of(&self.v));
         let spec = &shared.sim.record;
-        if self.traced > 0 && k % spec.every == 0 {
+        if self.traced > 0 && k.is_multiple_of(spec.every) {
             self.log.traces.extend_from_slice(&self.v[..self.traced]);
         }
         for (h, &step) in spec.hist_steps.iter().enumerate() {
@@ -477,6 +574,7 @@ fn run_generic<N: NoiseSource>(
     let n_ref = sim.neuron.refractory_steps(sim.dt);
     let shared = Shared {
         sim,
+        isa,
         decay: constants.decay,
         drive: drive_per_step(sim, constants.gain),
         v_reset: sim.neuron.v_reset,
@@ -491,15 +589,16 @@ fn run_generic<N: NoiseSource>(
             Chunk {
                 first,
                 v: vec![sim.neuron.v_init; len],
-                hold: vec![0.0; len],
+                release: vec![0.0; len],
                 fired: vec![0.0; len],
+                fired_bits: vec![0; len.div_ceil(8)],
                 spike_count: vec![0; len],
                 traced: spec.traces.saturating_sub(first).min(len),
                 noise: make_noise(first as u64, len),
                 bridge: (sim.crossing == Crossing::Bridge).then(|| Bridge {
                     previous: vec![0.0; len],
                     two_over_variance: 2.0 / (constants.noise_scale * constants.noise_scale),
-                    blocks: BlockBuffer::new(sim.seed, first as u64, len),
+                    blocks: BlockBuffer::new(sim.seed, first as u64, len, isa),
                 }),
                 log: ChunkLog::default(),
                 snapshots: vec![Vec::new(); spec.hist_steps.len()],
@@ -520,13 +619,13 @@ fn run_generic<N: NoiseSource>(
         spike_count: Vec::new(),
         histograms: Vec::new(),
     };
-    let mut cursors = vec![0; chunks.len()];
     let window = window_steps(sim.n);
+    let mut per_step = Vec::with_capacity(window);
     let mut start = 0;
     while start < sim.steps {
         let end = (start + window).min(sim.steps);
         chunks.par_iter_mut().for_each(|chunk| isa.run(&mut Window { chunk, start, end, shared: &shared }));
-        merge_window(&mut rec, &chunks, start, end, &mut cursors);
+        merge_window(&mut rec, &chunks, start, end, &mut per_step);
         start = end;
         if control(Progress { steps_done: end, steps_total: sim.steps }).is_break() {
             return Err(Error::Cancelled);
@@ -545,28 +644,52 @@ fn run_generic<N: NoiseSource>(
     Ok(rec)
 }
 
-/// Appends one window of chunk logs to the recording, in chunk order; `cursors` is scratch
-/// space, one per chunk.
-fn merge_window<N>(rec: &mut Recording, chunks: &[Chunk<N>], start: usize, end: usize, cursors: &mut [usize]) {
+/// Appends one window of chunk logs to the recording, in chunk order; `per_step` is scratch
+/// space for the merged moments and spike counts of each step.
+///
+/// The moments of each step are merged over the chunks in chunk order, the steps in
+/// parallel (each step's merge is independent, so the result is the same for any thread
+/// count); the spikes are then concatenated step by step.
+fn merge_window<N: Send + Sync>(
+    rec: &mut Recording,
+    chunks: &[Chunk<N>],
+    start: usize,
+    end: usize,
+    per_step: &mut Vec<(Moments, u64)>,
+) {
     let n = rec.n as f64;
-    cursors.fill(0);
-    for i in 0..end - start {
-        let mut total = Moments::default();
-        let mut spikes = 0u64;
+    (0..end - start)
+        .into_par_iter()
+        .map(|i| {
+            let mut total = Moments::default();
+            let mut spikes = 0u64;
+            for chunk in chunks {
+                total.merge(&chunk.log.moments[i]);
+                spikes += u64::from(chunk.log.spikes_per_step[i]);
+            }
+            (total, spikes)
+        })
+        .collect_into_vec(per_step);
+    for &(total, spikes) in per_step.iter() {
+        rec.v_mean.push(total.mean);
+        rec.v_var.push(if rec.n > 1 { total.m2 / (n - 1.0) } else { f64::NAN });
+        rec.activity.push(spikes as f64 / n);
+    }
+
+    let mut cursors = vec![0; chunks.len()];
+    for (i, &(_, spikes)) in per_step.iter().enumerate() {
+        if spikes == 0 {
+            continue;
+        }
         for (chunk, cursor) in chunks.iter().zip(cursors.iter_mut()) {
-            total.merge(&chunk.log.moments[i]);
             let count = chunk.log.spikes_per_step[i] as usize;
             if count > 0 {
                 // Chunks are in neuron order, so spikes come out ordered by step, then neuron.
                 rec.spikes.neuron.extend_from_slice(&chunk.log.spikes[*cursor..*cursor + count]);
-                rec.spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
                 *cursor += count;
             }
-            spikes += count as u64;
         }
-        rec.v_mean.push(total.mean);
-        rec.v_var.push(if rec.n > 1 { total.m2 / (n - 1.0) } else { f64::NAN });
-        rec.activity.push(spikes as f64 / n);
+        rec.spikes.step.extend(std::iter::repeat_n((start + i) as u32, spikes as usize));
     }
 
     let traces = &mut rec.traces;
@@ -608,7 +731,9 @@ mod tests {
     /// Every compiled SIMD copy of the kernel and every thread count give the same bits.
     #[test]
     fn results_do_not_depend_on_simd_width_or_threads() {
-        for (noise, crossing) in [("white", "grid"), ("white", "bridge"), ("tutorial", "grid"), ("ou", "grid")] {
+        for (noise, crossing) in
+            [("white", "grid"), ("none", "grid"), ("white", "bridge"), ("tutorial", "grid"), ("ou", "grid")]
+        {
             let sim = simulation(noise, crossing);
             let reference = run_on(&sim, Isa::Portable, |_| ControlFlow::Continue(())).expect("runs");
             assert!(!reference.spikes.is_empty(), "{noise}/{crossing}: no spikes");

@@ -142,17 +142,30 @@ pub(crate) struct Moments {
 }
 
 impl Moments {
-    /// Corrected two-pass moments of `values` (Chan, Golub & LeVeque 1983; the chunk sits in
-    /// cache, so the passes are cheap): `rough` = the plain mean, then with `d = v - rough`,
-    /// `mean = rough + sum(d)/n` and `m2 = sum(d^2) - sum(d)^2/n`. The correction makes the mean
-    /// of identical values exactly that value. The sums run in eight fixed partial sums
-    /// ([`lane_sum`]), so they vectorize and their rounding depends only on `values`.
+    /// One-pass moments of `values`, shifted by the first value (Chan, Golub & LeVeque 1983):
+    /// with `d = v - values[0]`, `mean = values[0] + sum(d)/n` and
+    /// `m2 = sum(d^2) - sum(d)^2/n` (never below 0). V varies by millivolts around tens of
+    /// millivolts, so the shift removes the cancellation of the plain sums; identical values
+    /// give exactly their value and m2 = 0. The sums run in eight fixed partial sums
+    /// ([`lane_sum`]), so they vectorize and their rounding depends only on `values`; the
+    /// AVX-512 kernel (`crate::simd`) computes the same sums inside the step.
     #[inline(always)]
     pub fn of(values: &[f64]) -> Self {
-        let count = values.len() as f64;
-        let rough = lane_sum(values, |v| [v, 0.0])[0] / count;
-        let [d, q] = lane_sum(values, |v| [v - rough, (v - rough) * (v - rough)]);
-        Self { count, mean: rough + d / count, m2: q - d * d / count }
+        let Some(&shift) = values.first() else {
+            return Self::default();
+        };
+        let [d, q] = lane_sum(values, |v| {
+            let d = v - shift;
+            [d, d * d]
+        });
+        Self::from_shifted_sums(values.len() as f64, shift, d, q)
+    }
+
+    /// The moments of `count` values from `sum(v - shift)` and `sum((v - shift)^2)`.
+    #[inline(always)]
+    pub fn from_shifted_sums(count: f64, shift: f64, sum: f64, sum_squares: f64) -> Self {
+        let m2 = sum_squares - sum * sum / count;
+        Self { count, mean: shift + sum / count, m2: if m2 > 0.0 { m2 } else { 0.0 } }
     }
 
     /// Merges another group into this one (Chan, Golub & LeVeque 1979).
@@ -192,8 +205,13 @@ fn lane_sum(values: &[f64], f: impl Fn(f64) -> [f64; 2]) -> [f64; 2] {
         first[i] += x;
         second[i] += y;
     }
-    let pairwise = |s: [f64; 8]| ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
-    [pairwise(first), pairwise(second)]
+    [pairwise_sum8(first), pairwise_sum8(second)]
+}
+
+/// The sum of eight partial sums in a fixed pairwise order.
+#[inline(always)]
+pub(crate) fn pairwise_sum8(s: [f64; 8]) -> f64 {
+    ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
 }
 
 /// What one chunk of neurons recorded during one window of steps.

@@ -8,10 +8,23 @@
 //! `unsafe` (the CPU must have the feature), hence this module; `bench/RESULTS.md` gives
 //! the measured gain.
 //!
+//! For the hottest work, white-noise runs, there is also a hand-written AVX-512 kernel
+//! ([`fill_normals`], [`advance`]): Philox rounds on 8 neurons per register, the f32
+//! Box-Muller transform on 16, and the fused membrane step with its moments on 8. LLVM's
+//! auto-vectorization of the generic code leaves a factor of about two on the table there
+//! (bench/RESULTS.md); these functions compute the generic code's exact operation sequence,
+//! and `engine::tests` checks every copy against the portable one bit for bit.
+//!
 //! All copies compute the same bits: Rust never contracts `a * b + c` into a fused
-//! multiply-add, the kernels call no libm function (see [`crate::rng::ln_open`]), and
-//! IEEE add, multiply, divide and square root are correctly rounded at every vector width.
+//! multiply-add (where the normal transform wants one it asks with `mul_add`, which is an
+//! FMA instruction in the AVX2 and AVX-512 copies and a correctly rounded libm call in the
+//! portable one), the kernels call no other libm function (see
+//! [`crate::rng::minus_two_ln_uniform`]), and IEEE add, multiply, divide, square root and
+//! fused multiply-add are correctly rounded at every vector width.
 #![allow(unsafe_code)]
+
+use crate::record::Moments;
+use crate::rng::ChunkStreams;
 
 /// A piece of work whose body is `#[inline(always)]`, so it is compiled into each copy below.
 pub(crate) trait Kernel {
@@ -24,10 +37,10 @@ pub(crate) trait Kernel {
 pub(crate) enum Isa {
     /// Baseline code for the build target.
     Portable,
-    /// x86-64 with AVX2.
+    /// x86-64 with AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    /// x86-64 with AVX-512 (F, VL, DQ).
+    /// x86-64 with AVX-512 (F, VL, DQ) and FMA.
     #[cfg(target_arch = "x86_64")]
     Avx512,
 }
@@ -37,13 +50,15 @@ impl Isa {
     pub fn best() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f")
+            let fma = std::arch::is_x86_feature_detected!("fma");
+            if fma
+                && std::arch::is_x86_feature_detected!("avx512f")
                 && std::arch::is_x86_feature_detected!("avx512vl")
                 && std::arch::is_x86_feature_detected!("avx512dq")
             {
                 return Isa::Avx512;
             }
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if fma && std::arch::is_x86_feature_detected!("avx2") {
                 return Isa::Avx2;
             }
         }
@@ -56,7 +71,7 @@ impl Isa {
         let mut all = vec![Isa::Portable];
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
                 all.push(Isa::Avx2);
             }
             if Isa::best() == Isa::Avx512 {
@@ -82,13 +97,279 @@ impl Isa {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 fn run_avx2<K: Kernel>(kernel: &mut K) {
     kernel.run();
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx512dq")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,fma")]
 fn run_avx512<K: Kernel>(kernel: &mut K) {
     kernel.run();
+}
+
+/// Neurons per iteration of the AVX-512 kernels: [`fill_normals`] and [`advance`] run only on
+/// chunks whose length is a multiple of this (every chunk but perhaps the last).
+pub(crate) const FAST_LANES: usize = 32;
+
+/// Writes the standard normals of Philox block `block` of every neuron of `streams` into
+/// `out` (`out[w][j]` = sample `4 block + w` of neuron `j`, as [`crate::rng::normals`]
+/// gives them) with the AVX-512 kernel, and returns true; returns false, writing nothing,
+/// when `isa` is not AVX-512 or the lengths do not suit it.
+pub(crate) fn fill_normals(isa: Isa, streams: &ChunkStreams, block: u32, out: [&mut [f32]; 4]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx512 && streams.len().is_multiple_of(FAST_LANES) && out.iter().all(|o| o.len() == streams.len()) {
+        // SAFETY: `Isa::Avx512` is only constructed after detecting AVX-512 F and FMA; the
+        // lengths were checked above.
+        unsafe { avx512::fill_normals(streams, block, out) };
+        return true;
+    }
+    let _ = (isa, streams, block, out);
+    false
+}
+
+/// The per-step constants of the membrane update, for [`advance`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StepLanes<'a> {
+    pub decay: f64,
+    pub drive: f64,
+    /// `noise_scale` and the step's standard normals (one per neuron), or `None` without noise.
+    pub noise: Option<(f64, &'a [f32])>,
+    pub v_th: f64,
+    pub v_reset: f64,
+    /// The step being computed, as a double (a neuron is clamped while `release > now`).
+    pub now: f64,
+    /// `release` of a neuron that spikes now.
+    pub release_at: f64,
+}
+
+/// One membrane step of a chunk with the AVX-512 kernel:
+/// `x = (decay v + drive) + noise_scale xi`, clamp while `release > now`, threshold, reset,
+/// `release = release_at` at a spike; writes one bit per neuron into `fired` (byte `g`, bit
+/// `i`: neuron `8 g + i`) and returns the moments of the new V ([`Moments::of`]'s value).
+/// `None`, touching nothing, when `isa` is not AVX-512 or the lengths do not suit it.
+pub(crate) fn advance(
+    isa: Isa,
+    step: &StepLanes,
+    v: &mut [f64],
+    release: &mut [f64],
+    fired: &mut [u8],
+) -> Option<Moments> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let len = v.len();
+        let fits = len > 0
+            && len.is_multiple_of(FAST_LANES)
+            && release.len() == len
+            && fired.len() == len / 8
+            && step.noise.is_none_or(|(_, xi)| xi.len() == len);
+        if isa == Isa::Avx512 && fits {
+            // SAFETY: as in `fill_normals`.
+            return Some(unsafe {
+                if step.noise.is_some() {
+                    avx512::advance::<true>(step, v, release, fired)
+                } else {
+                    avx512::advance::<false>(step, v, release, fired)
+                }
+            });
+        }
+    }
+    let _ = (isa, step, v, release, fired);
+    None
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    //! The AVX-512 kernels; each mirrors a scalar definition named in its comment.
+    use super::StepLanes;
+    use crate::record::{Moments, pairwise_sum8};
+    use crate::rng::{ChunkStreams, PHILOX_M0, PHILOX_M1};
+    use std::arch::x86_64::*;
+
+    /// [`crate::rng::minus_two_ln_uniform`], [`crate::rng::unit_circle`] and
+    /// [`crate::rng::normal_pair`] on 16 lanes, the same operations in the same order.
+    #[inline(always)]
+    unsafe fn normal_pairs(radius_bits: __m512i, angle_bits: __m512i) -> [__m512; 2] {
+        use crate::rng::{COS_POLY, LN_POLY, LN2_HI, LN2_LO, SIN_POLY};
+        unsafe {
+            let c = |v: f32| _mm512_set1_ps(v);
+            let fma = |a, b, d| _mm512_fmadd_ps(a, b, d);
+            let x = _mm512_add_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32::<1>(radius_bits)), c(0.5));
+            let raw = _mm512_castps_si512(x);
+            let e = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32::<23>(raw), _mm512_set1_epi32(127 + 31)));
+            // (raw & 0x007F_FFFF) | 0x3F80_0000 in one ternary-logic instruction.
+            let m = _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0xF8>(
+                _mm512_set1_epi32(0x3F80_0000),
+                raw,
+                _mm512_set1_epi32(0x007F_FFFF),
+            ));
+            let big = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(m, c(std::f32::consts::SQRT_2));
+            let m = _mm512_mask_mul_ps(m, big, m, c(0.5));
+            let k = _mm512_mask_add_ps(e, big, e, c(1.0));
+            let f = _mm512_sub_ps(m, c(1.0));
+            let mut g = c(LN_POLY[8]);
+            for &coefficient in LN_POLY[..8].iter().rev() {
+                g = fma(g, f, c(coefficient));
+            }
+            let ln = fma(k, c(LN2_HI), fma(k, c(LN2_LO), _mm512_mul_ps(f, g)));
+            let q = _mm512_mul_ps(c(-2.0), ln);
+            let q = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask::<_CMP_GT_OQ>(q, c(0.0)), q);
+            let radius = _mm512_sqrt_ps(q);
+
+            let y = _mm512_cvtepi32_ps(_mm512_and_si512(angle_bits, _mm512_set1_epi32(0x3FFF_FFFF)));
+            let th = fma(y, c(std::f32::consts::PI / 2_147_483_648.0), c(-std::f32::consts::FRAC_PI_4));
+            let z = _mm512_mul_ps(th, th);
+            let poly = |p: [f32; 4]| fma(z, fma(z, fma(z, c(p[3]), c(p[2])), c(p[1])), c(p[0]));
+            let sin = fma(_mm512_mul_ps(th, z), poly(SIN_POLY), th);
+            let cos = fma(z, poly(COS_POLY), c(1.0));
+            let odd = _mm512_test_epi32_mask(angle_bits, _mm512_set1_epi32(0x4000_0000));
+            let cx = _mm512_mask_blend_ps(odd, cos, sin);
+            let cy = _mm512_mask_blend_ps(odd, sin, cos);
+            let sign = _mm512_set1_epi32(i32::MIN);
+            let flip_x = _mm512_and_si512(_mm512_xor_si512(angle_bits, _mm512_slli_epi32::<1>(angle_bits)), sign);
+            let flip_y = _mm512_and_si512(angle_bits, sign);
+            let cx = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(cx), flip_x));
+            let cy = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(cy), flip_y));
+            [_mm512_mul_ps(radius, cx), _mm512_mul_ps(radius, cy)]
+        }
+    }
+
+    /// [`ChunkStreams::block`] for 32 neurons at once (4 interleaved groups of 8, which keeps
+    /// the multipliers busy), then [`crate::rng::normals`] on them.
+    #[target_feature(enable = "avx512f,fma")]
+    pub(super) unsafe fn fill_normals(streams: &ChunkStreams, block: u32, out: [&mut [f32]; 4]) {
+        let start = streams.start(block);
+        let [o0, o1, o2, o3] = out;
+        let words = |w: &[u32], j: usize| {
+            // SAFETY: the caller checked that every array has a multiple of 32 entries.
+            unsafe { _mm512_cvtepu32_epi64(_mm256_loadu_si256(w.as_ptr().add(j).cast())) }
+        };
+        let m0 = _mm512_set1_epi64(i64::from(PHILOX_M0));
+        let m1 = _mm512_set1_epi64(i64::from(PHILOX_M1));
+        let lane = |x: u64| _mm512_set1_epi64(x as i64);
+        for base in (0..streams.len()).step_by(super::FAST_LANES) {
+            let mut c0: [__m512i; 4] = std::array::from_fn(|h| {
+                _mm512_xor_si512(words(&streams.after0_word1, base + 8 * h), lane(start.word0))
+            });
+            let mut c1: [__m512i; 4] = [lane(start.word1); 4];
+            let mut c2: [__m512i; 4] =
+                std::array::from_fn(|h| _mm512_xor_si512(words(&streams.round1_hi, base + 8 * h), lane(start.word2)));
+            let mut c3: [__m512i; 4] = std::array::from_fn(|h| words(&streams.round1_lo, base + 8 * h));
+            for [key0, key1] in start.keys {
+                let (k0, k1) = (lane(key0), lane(key1));
+                for h in 0..4 {
+                    // rng::philox_round_lanes.
+                    let p0 = _mm512_mul_epu32(c0[h], m0);
+                    let p1 = _mm512_mul_epu32(c2[h], m1);
+                    c0[h] = _mm512_ternarylogic_epi64::<0x96>(_mm512_srli_epi64::<32>(p1), c1[h], k0);
+                    c2[h] = _mm512_ternarylogic_epi64::<0x96>(_mm512_srli_epi64::<32>(p0), c3[h], k1);
+                    c1[h] = p1;
+                    c3[h] = p0;
+                }
+            }
+            // Two groups of 8 64-bit lanes -> 16 32-bit words.
+            let join = |a: __m512i, b: __m512i| {
+                _mm512_inserti64x4::<1>(_mm512_castsi256_si512(_mm512_cvtepi64_epi32(a)), _mm512_cvtepi64_epi32(b))
+            };
+            for half in 0..2 {
+                let (a, b) = (2 * half, 2 * half + 1);
+                // SAFETY: normal_pairs uses AVX-512 F and FMA, enabled here.
+                let [x0, x1] = unsafe { normal_pairs(join(c0[a], c0[b]), join(c1[a], c1[b])) };
+                let [x2, x3] = unsafe { normal_pairs(join(c2[a], c2[b]), join(c3[a], c3[b])) };
+                let j = base + 16 * half;
+                // SAFETY: every output has the streams' length, a multiple of 32.
+                unsafe {
+                    _mm512_storeu_ps(o0.as_mut_ptr().add(j), x0);
+                    _mm512_storeu_ps(o1.as_mut_ptr().add(j), x1);
+                    _mm512_storeu_ps(o2.as_mut_ptr().add(j), x2);
+                    _mm512_storeu_ps(o3.as_mut_ptr().add(j), x3);
+                }
+            }
+        }
+    }
+
+    /// The constants of [`StepLanes`] broadcast to 8 lanes.
+    struct Broadcast {
+        decay: __m512d,
+        drive: __m512d,
+        scale: __m512d,
+        v_th: __m512d,
+        v_reset: __m512d,
+        now: __m512d,
+        release_at: __m512d,
+    }
+
+    /// The engine's fused update (`Chunk::advance`) on neurons `j .. j + 8`: new V and the
+    /// spike mask.
+    #[inline(always)]
+    unsafe fn group<const NOISY: bool>(
+        b: &Broadcast,
+        v: *mut f64,
+        release: *mut f64,
+        xi: *const f32,
+    ) -> (__m512d, __mmask8) {
+        unsafe {
+            let old = _mm512_loadu_pd(v);
+            let affine = _mm512_add_pd(_mm512_mul_pd(b.decay, old), b.drive);
+            let x = if NOISY {
+                _mm512_add_pd(affine, _mm512_mul_pd(b.scale, _mm512_cvtps_pd(_mm256_loadu_ps(xi))))
+            } else {
+                affine
+            };
+            let rel = _mm512_loadu_pd(release);
+            let free = _mm512_cmp_pd_mask::<_CMP_LE_OQ>(rel, b.now);
+            let crossed = _mm512_mask_cmp_pd_mask::<_CMP_GE_OQ>(free, x, b.v_th);
+            let new = _mm512_mask_blend_pd(free & !crossed, b.v_reset, x);
+            _mm512_storeu_pd(v, new);
+            _mm512_mask_storeu_pd(release, crossed, b.release_at);
+            (new, crossed)
+        }
+    }
+
+    /// [`super::advance`]: the fused step, then `Moments::of` of the new V with the same
+    /// eight lane sums, shifted by the first neuron's new V.
+    #[target_feature(enable = "avx512f,fma")]
+    pub(super) unsafe fn advance<const NOISY: bool>(
+        step: &StepLanes,
+        v: &mut [f64],
+        release: &mut [f64],
+        fired: &mut [u8],
+    ) -> Moments {
+        let (scale, xi) = step.noise.unwrap_or((0.0, &[]));
+        let b = Broadcast {
+            decay: _mm512_set1_pd(step.decay),
+            drive: _mm512_set1_pd(step.drive),
+            scale: _mm512_set1_pd(scale),
+            v_th: _mm512_set1_pd(step.v_th),
+            v_reset: _mm512_set1_pd(step.v_reset),
+            now: _mm512_set1_pd(step.now),
+            release_at: _mm512_set1_pd(step.release_at),
+        };
+        let (vp, rp, xp) = (v.as_mut_ptr(), release.as_mut_ptr(), xi.as_ptr());
+        // SAFETY (all pointer offsets below): the caller checked that v, release and (with
+        // noise) xi have the same length, a positive multiple of 32, and fired a byte per 8.
+        let (first, mask) = unsafe { group::<NOISY>(&b, vp, rp, xp) };
+        fired[0] = mask;
+        let shift_value = _mm512_cvtsd_f64(first);
+        let shift = _mm512_set1_pd(shift_value);
+        let d = _mm512_sub_pd(first, shift);
+        // Sums start at +0.0, as in `lane_sum` (0.0 + d is not d when d = -0.0).
+        let zero = _mm512_setzero_pd();
+        let (mut s1, mut s2) = (_mm512_add_pd(zero, d), _mm512_add_pd(zero, _mm512_mul_pd(d, d)));
+        for (g, fired) in fired.iter_mut().enumerate().skip(1) {
+            let j = 8 * g;
+            let (new, mask) = unsafe { group::<NOISY>(&b, vp.add(j), rp.add(j), xp.wrapping_add(j)) };
+            *fired = mask;
+            let d = _mm512_sub_pd(new, shift);
+            s1 = _mm512_add_pd(s1, d);
+            s2 = _mm512_add_pd(s2, _mm512_mul_pd(d, d));
+        }
+        let (mut l1, mut l2) = ([0.0; 8], [0.0; 8]);
+        // SAFETY: 8 doubles each.
+        unsafe {
+            _mm512_storeu_pd(l1.as_mut_ptr(), s1);
+            _mm512_storeu_pd(l2.as_mut_ptr(), s2);
+        }
+        Moments::from_shifted_sums(v.len() as f64, shift_value, pairwise_sum8(l1), pairwise_sum8(l2))
+    }
 }
