@@ -157,7 +157,7 @@ struct BlockBuffer<T: Transform> {
     seed: u64,
     first_neuron: u64,
     isa: Isa,
-    /// For the AVX-512 refill of normals: the input-noise streams with rounds 0-1 done.
+    /// For normals: the input-noise streams with rounds 0-1 done.
     streams: Option<ChunkStreams>,
     loaded: Option<u32>,
     /// Sample `4 block + w` of neuron `first_neuron + j` is `lanes[w][j]`.
@@ -166,12 +166,11 @@ struct BlockBuffer<T: Transform> {
 
 impl<T: Transform> BlockBuffer<T> {
     fn new(seed: u64, first_neuron: u64, len: usize, isa: Isa) -> Self {
-        let fast = T::NORMALS && isa == Isa::Avx512 && len.is_multiple_of(simd::FAST_LANES);
         Self {
             seed,
             first_neuron,
             isa,
-            streams: fast.then(|| ChunkStreams::new(seed, Stream::InputNoise, first_neuron, len)),
+            streams: T::NORMALS.then(|| ChunkStreams::new(seed, Stream::InputNoise, first_neuron, len)),
             loaded: None,
             lanes: std::array::from_fn(|_| vec![T::Sample::default(); len]),
         }
@@ -181,7 +180,8 @@ impl<T: Transform> BlockBuffer<T> {
     ///
     /// The refill is one loop over the chunk's neurons with straight-line Philox rounds and a
     /// branch-free transform, so it vectorizes across neurons; normals of the input noise go
-    /// through the AVX-512 kernel where the CPU has it ([`simd::fill_normals`]).
+    /// through [`ChunkStreams::fill_normals`], or the AVX-512 kernel where the CPU has it
+    /// ([`simd::fill_normals`]).
     #[inline(always)]
     fn lane(&mut self, sample: u64, stream: Stream) -> &[T::Sample] {
         let block = (sample / 4) as u32;
@@ -214,7 +214,7 @@ trait Transform {
     /// True for [`Normals`], which has an AVX-512 refill.
     const NORMALS: bool = false;
     fn apply(words: [u32; 4]) -> [Self::Sample; 4];
-    /// Refills with the AVX-512 kernel; false where it does not apply.
+    /// Refills from precomputed streams; false where this transform has no such refill.
     fn fill_fast(_isa: Isa, _streams: &ChunkStreams, _block: u32, _out: [&mut [Self::Sample]; 4]) -> bool {
         false
     }
@@ -236,8 +236,12 @@ impl Transform for Normals {
         rng::normals(words)
     }
 
-    fn fill_fast(isa: Isa, streams: &ChunkStreams, block: u32, out: [&mut [f32]; 4]) -> bool {
-        simd::fill_normals(isa, streams, block, out)
+    #[inline(always)]
+    fn fill_fast(isa: Isa, streams: &ChunkStreams, block: u32, [o0, o1, o2, o3]: [&mut [f32]; 4]) -> bool {
+        if !simd::fill_normals(isa, streams, block, [&mut *o0, &mut *o1, &mut *o2, &mut *o3]) {
+            streams.fill_normals(block, [o0, o1, o2, o3]);
+        }
+        true
     }
 
     fn as_normals(samples: &[f32]) -> Option<&[f32]> {

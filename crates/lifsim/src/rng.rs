@@ -178,6 +178,48 @@ impl ChunkStreams {
         c.map(|w| w as u32)
     }
 
+    /// Writes the standard normals of block `block` of every neuron into `out` (`out[w][j]` =
+    /// sample `4 block + w` of neuron `j`, as [`normals`] of [`ChunkStreams::block`]).
+    ///
+    /// Groups of 16 neurons in fixed-size arrays, so that the compiler vectorizes the Philox
+    /// rounds and the transform across neurons in each SIMD copy of the engine (the AVX-512
+    /// copy has a hand-written form of this in `crate::simd`); a tail of fewer than 16 neurons
+    /// goes one by one.
+    #[inline(always)]
+    pub(crate) fn fill_normals(&self, block: u32, out: [&mut [f32]; 4]) {
+        const G: usize = 16;
+        let start = self.start(block);
+        let [o0, o1, o2, o3] = out;
+        let len = self.len();
+        let group = |w: &[u32], base: usize| -> [u64; G] {
+            let w: &[u32; G] = w[base..base + G].try_into().expect("a whole group");
+            w.map(u64::from)
+        };
+        for base in (0..len - len % G).step_by(G) {
+            let mut c0 = group(&self.after0_word1, base).map(|w| w ^ start.word0);
+            let mut c1 = [start.word1; G];
+            let mut c2 = group(&self.round1_hi, base).map(|w| w ^ start.word2);
+            let mut c3 = group(&self.round1_lo, base);
+            for [key0, key1] in start.keys {
+                for i in 0..G {
+                    [c0[i], c1[i], c2[i], c3[i]] = philox_round_lanes([c0[i], c1[i], c2[i], c3[i]], key0, key1);
+                }
+            }
+            fn whole<const G: usize>(o: &mut [f32], base: usize) -> &mut [f32; G] {
+                (&mut o[base..base + G]).try_into().expect("a whole group")
+            }
+            let (o0, o1, o2, o3) =
+                (whole::<G>(o0, base), whole::<G>(o1, base), whole::<G>(o2, base), whole::<G>(o3, base));
+            for i in 0..G {
+                [o0[i], o1[i]] = normal_pair(c0[i] as u32, c1[i] as u32);
+                [o2[i], o3[i]] = normal_pair(c2[i] as u32, c3[i] as u32);
+            }
+        }
+        for j in len - len % G..len {
+            [o0[j], o1[j], o2[j], o3[j]] = normals(self.block(j, block));
+        }
+    }
+
     /// The stream these words belong to.
     pub fn stream(&self) -> Stream {
         self.stream
