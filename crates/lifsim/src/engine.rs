@@ -105,7 +105,7 @@ fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFl
 type Lanes<'a> = (&'a mut [f64], &'a mut [f64], &'a mut [f64]);
 
 /// A source of per-step noise for one chunk.
-trait NoiseSource: Send + Sync {
+trait NoiseSource: Send {
     /// True for the source that adds nothing (so that the fused step skips the `+ 0.0`).
     const SILENT: bool = false;
 
@@ -147,6 +147,7 @@ impl NoiseSource for Silent {
         }
     }
 
+    #[inline(always)]
     fn plain_normals(&mut self, _sample: u64) -> Option<Option<(f64, &[f32])>> {
         Some(None)
     }
@@ -210,7 +211,7 @@ impl<T: Transform> BlockBuffer<T> {
 /// vectorized refill loop of each SIMD copy of the kernel.
 trait Transform {
     /// The number type stored per sample (f32 for normals, f64 for uniforms).
-    type Sample: Copy + Default + Into<f64> + Send + Sync;
+    type Sample: Copy + Default + Into<f64> + Send;
     /// True for [`Normals`], which has an AVX-512 refill.
     const NORMALS: bool = false;
     fn apply(words: [u32; 4]) -> [Self::Sample; 4];
@@ -244,6 +245,7 @@ impl Transform for Normals {
         true
     }
 
+    #[inline(always)]
     fn as_normals(samples: &[f32]) -> Option<&[f32]> {
         Some(samples)
     }
@@ -309,6 +311,7 @@ impl<T: Transform> NoiseSource for ScaledNoise<T> {
         }
     }
 
+    #[inline(always)]
     fn plain_normals(&mut self, sample: u64) -> Option<Option<(f64, &[f32])>> {
         let scale = self.scale;
         T::as_normals(self.blocks.lane(sample, Stream::InputNoise)).map(|xi| Some((scale, xi)))
@@ -449,6 +452,7 @@ impl<N: NoiseSource> Chunk<N> {
         let release_at = now + 1.0 + shared.hold_steps;
         if self.bridge.is_none() {
             if shared.isa == Isa::Avx512
+                && self.v.len().is_multiple_of(simd::FAST_LANES)
                 && let Some(noise) = self.noise.plain_normals(sample)
             {
                 let step = simd::StepLanes { decay, drive, noise, v_th, v_reset, now, release_at };
@@ -624,12 +628,12 @@ fn run_generic<N: NoiseSource>(
         histograms: Vec::new(),
     };
     let window = window_steps(sim.n);
-    let mut per_step = Vec::with_capacity(window);
+    let mut scratch = MergeScratch::default();
     let mut start = 0;
     while start < sim.steps {
         let end = (start + window).min(sim.steps);
         chunks.par_iter_mut().for_each(|chunk| isa.run(&mut Window { chunk, start, end, shared: &shared }));
-        merge_window(&mut rec, &chunks, start, end, &mut per_step);
+        merge_window(&mut rec, &chunks, start, end, &mut scratch);
         start = end;
         if control(Progress { steps_done: end, steps_total: sim.steps }).is_break() {
             return Err(Error::Cancelled);
@@ -648,52 +652,64 @@ fn run_generic<N: NoiseSource>(
     Ok(rec)
 }
 
-/// Appends one window of chunk logs to the recording, in chunk order; `per_step` is scratch
-/// space for the merged moments and spike counts of each step.
+/// Per-step buffers of [`merge_window`].
+#[derive(Default)]
+struct MergeScratch {
+    /// Merged moments of each step of the window.
+    totals: Vec<Moments>,
+    /// Spikes at each step of the window.
+    counts: Vec<usize>,
+    /// Where the next spike of each step goes in the recording.
+    next: Vec<usize>,
+}
+
+/// Appends one window of chunk logs to the recording, in chunk order; `scratch` is reused
+/// between windows.
 ///
-/// The moments of each step are merged over the chunks in chunk order, the steps in
-/// parallel (each step's merge is independent, so the result is the same for any thread
-/// count); the spikes are then concatenated step by step.
-fn merge_window<N: Send + Sync>(
-    rec: &mut Recording,
-    chunks: &[Chunk<N>],
-    start: usize,
-    end: usize,
-    per_step: &mut Vec<(Moments, u64)>,
-) {
+/// Chunk-major, so that each chunk's log is read sequentially: every step's moments are merged
+/// over the chunks in chunk order (so the result is the same for any thread count), and each
+/// chunk's spikes are copied to their place in the step-then-neuron order of the recording.
+fn merge_window<N>(rec: &mut Recording, chunks: &[Chunk<N>], start: usize, end: usize, scratch: &mut MergeScratch) {
+    let steps = end - start;
+    let MergeScratch { totals, counts, next } = scratch;
+    totals.clear();
+    totals.resize(steps, Moments::default());
+    counts.clear();
+    counts.resize(steps, 0);
+    for chunk in chunks {
+        let log = &chunk.log;
+        for ((total, count), (moments, &spikes)) in
+            totals.iter_mut().zip(counts.iter_mut()).zip(log.moments.iter().zip(&log.spikes_per_step))
+        {
+            total.merge(moments);
+            *count += spikes as usize;
+        }
+    }
     let n = rec.n as f64;
-    (0..end - start)
-        .into_par_iter()
-        .map(|i| {
-            let mut total = Moments::default();
-            let mut spikes = 0u64;
-            for chunk in chunks {
-                total.merge(&chunk.log.moments[i]);
-                spikes += u64::from(chunk.log.spikes_per_step[i]);
-            }
-            (total, spikes)
-        })
-        .collect_into_vec(per_step);
-    for &(total, spikes) in per_step.iter() {
+    for (total, &count) in totals.iter().zip(counts.iter()) {
         rec.v_mean.push(total.mean);
         rec.v_var.push(if rec.n > 1 { total.m2 / (n - 1.0) } else { f64::NAN });
-        rec.activity.push(spikes as f64 / n);
+        rec.activity.push(count as f64 / n);
     }
 
-    let mut cursors = vec![0; chunks.len()];
-    for (i, &(_, spikes)) in per_step.iter().enumerate() {
-        if spikes == 0 {
-            continue;
+    // Where each step's spikes go in `rec.spikes`, then each chunk's spikes, step by step.
+    let first = rec.spikes.neuron.len();
+    next.clear();
+    let mut offset = first;
+    for (i, &count) in counts.iter().enumerate() {
+        next.push(offset);
+        offset += count;
+        rec.spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
+    }
+    rec.spikes.neuron.resize(offset, 0);
+    for chunk in chunks {
+        let mut logged = chunk.log.spikes.as_slice();
+        for (place, &spikes) in next.iter_mut().zip(&chunk.log.spikes_per_step) {
+            let (now, later) = logged.split_at(spikes as usize);
+            rec.spikes.neuron[*place..*place + now.len()].copy_from_slice(now);
+            *place += now.len();
+            logged = later;
         }
-        for (chunk, cursor) in chunks.iter().zip(cursors.iter_mut()) {
-            let count = chunk.log.spikes_per_step[i] as usize;
-            if count > 0 {
-                // Chunks are in neuron order, so spikes come out ordered by step, then neuron.
-                rec.spikes.neuron.extend_from_slice(&chunk.log.spikes[*cursor..*cursor + count]);
-                *cursor += count;
-            }
-        }
-        rec.spikes.step.extend(std::iter::repeat_n((start + i) as u32, spikes as usize));
     }
 
     let traces = &mut rec.traces;

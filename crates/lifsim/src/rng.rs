@@ -254,7 +254,7 @@ pub fn uniform_symmetric(bits: u32) -> f64 {
 /// The coefficients are a weighted least-squares fit iterated towards the minimax polynomial
 /// (Chebyshev nodes, f64), rounded to f32; `fast_transcendentals_match_libm` checks the
 /// resulting logarithm against libm over the whole input range.
-pub(crate) const LN_POLY: [f32; 9] = [
+const LN_POLY: [f32; 9] = [
     1.0,
     -0.499_999_88,
     0.333_341_87,
@@ -269,15 +269,29 @@ pub(crate) const LN_POLY: [f32; 9] = [
 pub(crate) const LN2_HI: f32 = 0.693_145_75;
 pub(crate) const LN2_LO: f32 = 1.428_606_8e-6;
 
+/// [`LN_POLY`] times -2 (exact: a power of two), so that [`minus_two_ln_uniform`] needs no
+/// separate multiply.
+pub(crate) const MINUS_TWO_LN_POLY: [f32; 9] = {
+    let mut c = LN_POLY;
+    let mut i = 0;
+    while i < c.len() {
+        c[i] *= -2.0;
+        i += 1;
+    }
+    c
+};
+
 /// `-2 ln u` for the uniform `u = ((bits >> 1) + 1/2) / 2^31` in (0, 1], single precision.
 ///
 /// `x = (bits >> 1) + 1/2` is rounded to f32 (exact below 2^24, so the smallest `u` keep full
 /// relative precision) and split as `x = 2^(k + 31) m`, `m` in `[sqrt(1/2), sqrt(2))`; then
-/// `ln u = k ln 2 + f g(f)`, `f = m - 1`, `g` the polynomial [`LN_POLY`] by Horner's rule with
-/// fused multiply-adds. Only IEEE operations with one rounding each (add, multiply, fused
-/// multiply-add, conversion, bit operations) in a fixed order: every CPU, SIMD width and a GPU
-/// get the same bits (`crate::simd` evaluates the very same sequence 16 lanes at a time).
-/// The result is never negative (`-0.0` becomes `+0.0`); the largest is `2 ln 2^32 = 44.4`.
+/// `-2 ln u = k (-2 ln 2) + f (-2 g(f))`, `f = m - 1`, `g` the polynomial [`LN_POLY`] by
+/// Horner's rule with fused multiply-adds (the factor -2 is folded into the constants, which
+/// is exact). Only IEEE operations with one rounding each (add, multiply, fused multiply-add,
+/// conversion, bit operations) in a fixed order: every CPU, SIMD width and a GPU get the same
+/// bits (`crate::simd` evaluates the very same sequence 16 lanes at a time). The result is
+/// never negative (`ln u < 0` for `k <= -1` and, for `k = 0`, `f <= 0 < g`); it is `-0.0` at
+/// `u = 1`, and at most `2 ln 2^32 = 44.4`.
 #[inline(always)]
 pub fn minus_two_ln_uniform(bits: u32) -> f32 {
     let x = ((bits >> 1) as i32) as f32 + 0.5;
@@ -289,13 +303,11 @@ pub fn minus_two_ln_uniform(bits: u32) -> f32 {
     let m = if big { m * 0.5 } else { m };
     let k = if big { e + 1.0 } else { e };
     let f = m - 1.0;
-    let mut g = LN_POLY[8];
-    for &c in LN_POLY[..8].iter().rev() {
+    let mut g = MINUS_TWO_LN_POLY[8];
+    for &c in MINUS_TWO_LN_POLY[..8].iter().rev() {
         g = g.mul_add(f, c);
     }
-    let ln = k.mul_add(LN2_HI, k.mul_add(LN2_LO, f * g));
-    let q = -2.0 * ln;
-    if q > 0.0 { q } else { 0.0 }
+    k.mul_add(-2.0 * LN2_HI, k.mul_add(-2.0 * LN2_LO, f * g))
 }
 
 /// Taylor coefficients of `sin(th)/th - 1` and `cos(th) - 1` in powers of `z = th^2`, to

@@ -190,13 +190,14 @@ mod avx512 {
     /// [`crate::rng::normal_pair`] on 16 lanes, the same operations in the same order.
     #[inline(always)]
     unsafe fn normal_pairs(radius_bits: __m512i, angle_bits: __m512i) -> [__m512; 2] {
-        use crate::rng::{COS_POLY, LN_POLY, LN2_HI, LN2_LO, SIN_POLY};
+        use crate::rng::{COS_POLY, LN2_HI, LN2_LO, MINUS_TWO_LN_POLY, SIN_POLY};
         unsafe {
             let c = |v: f32| _mm512_set1_ps(v);
             let fma = |a, b, d| _mm512_fmadd_ps(a, b, d);
             let x = _mm512_add_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32::<1>(radius_bits)), c(0.5));
             let raw = _mm512_castps_si512(x);
-            let e = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_srli_epi32::<23>(raw), _mm512_set1_epi32(127 + 31)));
+            // getexp is the exponent field minus 127, exactly, for these normal numbers.
+            let e = _mm512_sub_ps(_mm512_getexp_ps(x), c(31.0));
             // (raw & 0x007F_FFFF) | 0x3F80_0000 in one ternary-logic instruction.
             let m = _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0xF8>(
                 _mm512_set1_epi32(0x3F80_0000),
@@ -207,13 +208,11 @@ mod avx512 {
             let m = _mm512_mask_mul_ps(m, big, m, c(0.5));
             let k = _mm512_mask_add_ps(e, big, e, c(1.0));
             let f = _mm512_sub_ps(m, c(1.0));
-            let mut g = c(LN_POLY[8]);
-            for &coefficient in LN_POLY[..8].iter().rev() {
+            let mut g = c(MINUS_TWO_LN_POLY[8]);
+            for &coefficient in MINUS_TWO_LN_POLY[..8].iter().rev() {
                 g = fma(g, f, c(coefficient));
             }
-            let ln = fma(k, c(LN2_HI), fma(k, c(LN2_LO), _mm512_mul_ps(f, g)));
-            let q = _mm512_mul_ps(c(-2.0), ln);
-            let q = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask::<_CMP_GT_OQ>(q, c(0.0)), q);
+            let q = fma(k, c(-2.0 * LN2_HI), fma(k, c(-2.0 * LN2_LO), _mm512_mul_ps(f, g)));
             let radius = _mm512_sqrt_ps(q);
 
             let y = _mm512_cvtepi32_ps(_mm512_and_si512(angle_bits, _mm512_set1_epi32(0x3FFF_FFFF)));
@@ -225,11 +224,12 @@ mod avx512 {
             let odd = _mm512_test_epi32_mask(angle_bits, _mm512_set1_epi32(0x4000_0000));
             let cx = _mm512_mask_blend_ps(odd, cos, sin);
             let cy = _mm512_mask_blend_ps(odd, sin, cos);
+            // Sign flips as in rng::unit_circle: x ^= (a ^ (a << 1)) & sign, y ^= a & sign, each
+            // one ternary-logic instruction (A ^ (B & C) is 0x78).
             let sign = _mm512_set1_epi32(i32::MIN);
-            let flip_x = _mm512_and_si512(_mm512_xor_si512(angle_bits, _mm512_slli_epi32::<1>(angle_bits)), sign);
-            let flip_y = _mm512_and_si512(angle_bits, sign);
-            let cx = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(cx), flip_x));
-            let cy = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(cy), flip_y));
+            let turn = _mm512_xor_si512(angle_bits, _mm512_slli_epi32::<1>(angle_bits));
+            let cx = _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0x78>(_mm512_castps_si512(cx), turn, sign));
+            let cy = _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0x78>(_mm512_castps_si512(cy), angle_bits, sign));
             [_mm512_mul_ps(radius, cx), _mm512_mul_ps(radius, cy)]
         }
     }
