@@ -118,6 +118,9 @@ trait NoiseSource: Send {
     /// source's own state in the same loop: one pass over the chunk instead of one per stage.
     fn each(&mut self, sample: u64, lanes: Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64));
 
+    /// Whether [`NoiseSource::plain_normals`] can return `Some`.
+    const PLAIN: bool = false;
+
     /// For the AVX-512 step ([`simd::advance`]): `Some(None)` for no noise,
     /// `Some(Some((scale, xi)))` for noise `scale * xi` with these f32 normals, `None` when
     /// this source needs the generic step.
@@ -131,6 +134,7 @@ struct Silent;
 
 impl NoiseSource for Silent {
     const SILENT: bool = true;
+    const PLAIN: bool = true;
 
     #[inline(always)]
     fn add(&mut self, _sample: u64, _v: &mut [f64]) {}
@@ -289,6 +293,8 @@ impl<T: Transform> ScaledNoise<T> {
 }
 
 impl<T: Transform> NoiseSource for ScaledNoise<T> {
+    const PLAIN: bool = T::NORMALS;
+
     #[inline(always)]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
         let xi = self.blocks.lane(sample, Stream::InputNoise);
@@ -388,6 +394,10 @@ struct Shared<'a> {
 /// The state and log of one chunk of neurons.
 struct Chunk<N> {
     first: usize,
+    /// Neurons in the chunk. With the AVX-512 step, `v`, `release`, `fired_bits` and the noise
+    /// are padded to a multiple of [`simd::FAST_LANES`] lanes: the padding lanes are stepped
+    /// like neurons (with the streams of the indices that follow) but never recorded.
+    len: usize,
     v: Vec<f64>,
     /// The first step at which each neuron is free again: it is clamped at `v_reset` at step
     /// k while `release > k` (a spike at step s sets `release = s + 1 + hold_steps`). A double
@@ -427,7 +437,7 @@ impl<N: NoiseSource> Kernel for Window<'_, N> {
         for k in self.start..self.end {
             if k == 0 {
                 chunk.log.spikes_per_step.push(0);
-                chunk.log.moments.push(Moments::of(&chunk.v));
+                chunk.log.moments.push(Moments::of(&chunk.v[..chunk.len]));
             } else {
                 chunk.advance(k, shared);
             }
@@ -455,7 +465,8 @@ impl<N: NoiseSource> Chunk<N> {
                 && self.v.len().is_multiple_of(simd::FAST_LANES)
                 && let Some(noise) = self.noise.plain_normals(sample)
             {
-                let step = simd::StepLanes { decay, drive, noise, v_th, v_reset, now, release_at };
+                let neurons = self.len;
+                let step = simd::StepLanes { decay, drive, noise, v_th, v_reset, now, release_at, neurons };
                 if let Some(moments) =
                     simd::advance(shared.isa, &step, &mut self.v, &mut self.release, &mut self.fired_bits)
                 {
@@ -525,12 +536,17 @@ impl<N: NoiseSource> Chunk<N> {
             + log_group(groups.into_remainder(), self.first + tail, &mut self.spike_count[tail..], &mut self.log.spikes)
     }
 
-    /// [`Chunk::log_spikes`] for the AVX-512 step's spike bits, tested 64 neurons at a time.
+    /// [`Chunk::log_spikes`] for the AVX-512 step's spike bits, tested 64 lanes at a time
+    /// (bits of padding lanes, from `len` on, are dropped).
     #[inline(always)]
     fn log_fired_bits(&mut self) -> u32 {
         let mut spikes = 0;
         for (word_index, word) in self.fired_bits.chunks(8).enumerate() {
             let mut bits = word.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            let neurons = self.len.saturating_sub(64 * word_index);
+            if neurons < 64 {
+                bits &= (1u64 << neurons) - 1;
+            }
             while bits != 0 {
                 let i = 64 * word_index + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
@@ -550,7 +566,8 @@ impl<N: NoiseSource> Chunk<N> {
         }
         for (h, &step) in spec.hist_steps.iter().enumerate() {
             if step == k {
-                self.snapshots[h].clone_from(&self.v);
+                self.snapshots[h].clear();
+                self.snapshots[h].extend_from_slice(&self.v[..self.len]);
             }
         }
     }
@@ -590,19 +607,22 @@ fn run_generic<N: NoiseSource>(
         hold_steps: n_ref.saturating_sub(1) as f64,
     };
     let spec = &sim.record;
+    let pad = isa == Isa::Avx512 && N::PLAIN && sim.crossing == Crossing::Grid;
     let mut chunks: Vec<Chunk<N>> = (0..sim.n)
         .step_by(CHUNK)
         .map(|first| {
             let len = CHUNK.min(sim.n - first);
+            let lanes = if pad { len.next_multiple_of(simd::FAST_LANES) } else { len };
             Chunk {
                 first,
-                v: vec![sim.neuron.v_init; len],
-                release: vec![0.0; len],
+                len,
+                v: vec![sim.neuron.v_init; lanes],
+                release: vec![0.0; lanes],
                 fired: vec![0.0; len],
-                fired_bits: vec![0; len.div_ceil(8)],
+                fired_bits: vec![0; lanes.div_ceil(8)],
                 spike_count: vec![0; len],
                 traced: spec.traces.saturating_sub(first).min(len),
-                noise: make_noise(first as u64, len),
+                noise: make_noise(first as u64, lanes),
                 bridge: (sim.crossing == Crossing::Bridge).then(|| Bridge {
                     previous: vec![0.0; len],
                     two_over_variance: 2.0 / (constants.noise_scale * constants.noise_scale),
@@ -769,6 +789,36 @@ mod tests {
                     };
                     assert_eq!(bits(&rec), bits(&reference), "{noise}/{crossing} {isa:?} x{threads}");
                     assert_eq!(rec, reference, "{noise}/{crossing} {isa:?} x{threads}");
+                }
+            }
+        }
+    }
+
+    /// Chunks whose length is no multiple of the AVX-512 kernel's 32 lanes (padded there): the
+    /// same bits as the portable copy, down to a single neuron.
+    #[test]
+    fn padded_chunks_match_the_portable_copy() {
+        for n in [1, 7, 9, 257, 300] {
+            for noise in ["white", "none"] {
+                let mut sim = simulation(noise, "grid");
+                sim.n = n;
+                sim.record.traces = n.min(3);
+                let reference = run_on(&sim, Isa::Portable, |_| ControlFlow::Continue(())).expect("runs");
+                for isa in Isa::available() {
+                    let rec = run_on(&sim, isa, |_| ControlFlow::Continue(())).expect("runs");
+                    // Bitwise (v_var is NaN for n = 1, which `==` would never match).
+                    let bits = |r: &Recording| -> Vec<u64> {
+                        r.v_mean
+                            .iter()
+                            .chain(&r.v_var)
+                            .chain(&r.activity)
+                            .chain(&r.traces.values)
+                            .map(|x| x.to_bits())
+                            .collect()
+                    };
+                    assert_eq!(bits(&rec), bits(&reference), "n = {n}, {noise}, {isa:?}");
+                    assert_eq!(rec.spikes, reference.spikes, "n = {n}, {noise}, {isa:?}");
+                    assert_eq!(rec.spike_count, reference.spike_count, "n = {n}, {noise}, {isa:?}");
                 }
             }
         }

@@ -141,13 +141,18 @@ pub(crate) struct StepLanes<'a> {
     pub now: f64,
     /// `release` of a neuron that spikes now.
     pub release_at: f64,
+    /// How many of the lanes are neurons (the rest pad the chunk to a multiple of
+    /// [`FAST_LANES`]: they are stepped but neither counted in the moments nor flagged).
+    pub neurons: usize,
 }
 
 /// One membrane step of a chunk with the AVX-512 kernel:
 /// `x = (decay v + drive) + noise_scale xi`, clamp while `release > now`, threshold, reset,
-/// `release = release_at` at a spike; writes one bit per neuron into `fired` (byte `g`, bit
-/// `i`: neuron `8 g + i`) and returns the moments of the new V ([`Moments::of`]'s value).
-/// `None`, touching nothing, when `isa` is not AVX-512 or the lengths do not suit it.
+/// `release = release_at` at a spike; writes one bit per lane into `fired` (byte `g`, bit
+/// `i`: lane `8 g + i`; the padding lanes of the last group of neurons may be set, groups of
+/// padding only are 0) and returns the moments of the new V of the first `step.neurons` lanes
+/// ([`Moments::of`]'s value). `None`, touching nothing, when `isa`
+/// is not AVX-512 or the lengths do not suit it.
 pub(crate) fn advance(
     isa: Isa,
     step: &StepLanes,
@@ -158,7 +163,8 @@ pub(crate) fn advance(
     #[cfg(target_arch = "x86_64")]
     {
         let len = v.len();
-        let fits = len > 0
+        let fits = step.neurons > 0
+            && step.neurons <= len
             && len.is_multiple_of(FAST_LANES)
             && release.len() == len
             && fired.len() == len / 8
@@ -236,7 +242,7 @@ mod avx512 {
 
     /// [`ChunkStreams::block`] for 32 neurons at once (4 interleaved groups of 8, which keeps
     /// the multipliers busy), then [`crate::rng::normals`] on them.
-    #[target_feature(enable = "avx512f,fma")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,fma")]
     pub(super) unsafe fn fill_normals(streams: &ChunkStreams, block: u32, out: [&mut [f32]; 4]) {
         let start = streams.start(block);
         let [o0, o1, o2, o3] = out;
@@ -327,7 +333,7 @@ mod avx512 {
 
     /// [`super::advance`]: the fused step, then `Moments::of` of the new V with the same
     /// eight lane sums, shifted by the first neuron's new V.
-    #[target_feature(enable = "avx512f,fma")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,fma")]
     pub(super) unsafe fn advance<const NOISY: bool>(
         step: &StepLanes,
         v: &mut [f64],
@@ -345,21 +351,30 @@ mod avx512 {
             release_at: _mm512_set1_pd(step.release_at),
         };
         let (vp, rp, xp) = (v.as_mut_ptr(), release.as_mut_ptr(), xi.as_ptr());
+        let neurons = step.neurons;
         // SAFETY (all pointer offsets below): the caller checked that v, release and (with
-        // noise) xi have the same length, a positive multiple of 32, and fired a byte per 8.
+        // noise) xi have the same length, a positive multiple of 32 and at least `neurons`,
+        // and that fired has a byte per 8 lanes.
+        // Lanes of group g that hold neurons: all 8 but in the last group with neurons; the
+        // padding lanes after it are stepped (whole groups of them are skipped) but add +0.0
+        // to the sums (the identity here: the sums start at +0.0, as in `lane_sum`, and so
+        // are never -0.0). (Masking the spike bits here too, `mask & real`, made LLVM fail
+        // with "Cannot emit physreg copy instruction" in some builds; the caller drops them.)
+        let groups = neurons.div_ceil(8);
+        let real = |g: usize| -> u8 { if 8 * g + 8 <= neurons { 0xFF } else { (1u8 << (neurons % 8)) - 1 } };
         let (first, mask) = unsafe { group::<NOISY>(&b, vp, rp, xp) };
+        fired.fill(0);
         fired[0] = mask;
         let shift_value = _mm512_cvtsd_f64(first);
         let shift = _mm512_set1_pd(shift_value);
-        let d = _mm512_sub_pd(first, shift);
-        // Sums start at +0.0, as in `lane_sum` (0.0 + d is not d when d = -0.0).
+        let d = _mm512_maskz_sub_pd(real(0), first, shift);
         let zero = _mm512_setzero_pd();
         let (mut s1, mut s2) = (_mm512_add_pd(zero, d), _mm512_add_pd(zero, _mm512_mul_pd(d, d)));
-        for (g, fired) in fired.iter_mut().enumerate().skip(1) {
+        for (g, fired) in fired.iter_mut().enumerate().take(groups).skip(1) {
             let j = 8 * g;
             let (new, mask) = unsafe { group::<NOISY>(&b, vp.add(j), rp.add(j), xp.wrapping_add(j)) };
             *fired = mask;
-            let d = _mm512_sub_pd(new, shift);
+            let d = _mm512_maskz_sub_pd(real(g), new, shift);
             s1 = _mm512_add_pd(s1, d);
             s2 = _mm512_add_pd(s2, _mm512_mul_pd(d, d));
         }
@@ -369,6 +384,6 @@ mod avx512 {
             _mm512_storeu_pd(l1.as_mut_ptr(), s1);
             _mm512_storeu_pd(l2.as_mut_ptr(), s2);
         }
-        Moments::from_shifted_sums(v.len() as f64, shift_value, pairwise_sum8(l1), pairwise_sum8(l2))
+        Moments::from_shifted_sums(neurons as f64, shift_value, pairwise_sum8(l1), pairwise_sum8(l2))
     }
 }
