@@ -370,7 +370,8 @@ mod avx512 {
         let d = _mm512_maskz_sub_pd(real(0), first, shift);
         let zero = _mm512_setzero_pd();
         let (mut s1, mut s2) = (_mm512_add_pd(zero, d), _mm512_add_pd(zero, _mm512_mul_pd(d, d)));
-        for (g, fired) in fired.iter_mut().enumerate().take(groups).skip(1) {
+        for (h, fired) in fired[1..groups.max(1)].iter_mut().enumerate() {
+            let g = h + 1;
             let j = 8 * g;
             let (new, mask) = unsafe { group::<NOISY>(&b, vp.add(j), rp.add(j), xp.wrapping_add(j)) };
             *fired = mask;
