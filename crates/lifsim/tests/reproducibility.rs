@@ -7,13 +7,13 @@ use common::{build, int, s};
 use lifsim::{Recording, Simulation, Value};
 
 /// A white-noise spiking run over several chunks (engine::CHUNK = 256) and several windows
-/// (1000 steps, engine::WINDOW = 256).
+/// (5000 steps, engine::WINDOW = 1024).
 fn spiking(n: i64, seed: i64, traces: i64) -> Simulation {
     build(&[
         ("simulation.n", int(n)),
         ("simulation.seed", int(seed)),
         ("simulation.dt", s("0.1 ms")),
-        ("simulation.t_max", s("0.1 s")),
+        ("simulation.t_max", s("0.5 s")),
         ("input.noise", s("white")),
         ("input.sigma_v", s("5 mV")),
         ("neuron.t_ref", s("2 ms")),
@@ -129,7 +129,7 @@ fn sparse_traces_are_the_full_trace_subsampled() {
             ("simulation.n", int(300)),
             ("simulation.seed", int(5)),
             ("simulation.dt", s("0.1 ms")),
-            ("simulation.t_max", s("0.1 s")),
+            ("simulation.t_max", s("0.5 s")),
             ("input.noise", s("white")),
             ("input.sigma_v", s("5 mV")),
             ("neuron.t_ref", s("2 ms")),
@@ -138,7 +138,7 @@ fn sparse_traces_are_the_full_trace_subsampled() {
         ]);
         let sparse = lifsim::run(&sim).unwrap();
         assert_eq!(sparse.traces.every, every);
-        assert_eq!(sparse.traces.samples, 1000usize.div_ceil(every));
+        assert_eq!(sparse.traces.samples, 5000usize.div_ceil(every));
         assert_eq!(sparse.spikes, full.spikes, "every = {every}");
         for i in [0, 1, 255, 256, 259] {
             let expected: Vec<f64> = full.traces.neuron(i).iter().step_by(every).copied().collect();
