@@ -195,14 +195,16 @@ impl<T: Transform> BlockBuffer<T> {
         if self.loaded != Some(block) {
             let [l0, l1, l2, l3] = &mut self.lanes;
             let len = l0.len();
-            let (l1, l2, l3) = (&mut l1[..len], &mut l2[..len], &mut l3[..len]);
+            // Plain slices, so that the compiler sees the stores cannot move the vectors.
+            let (l0, l1, l2, l3) = (&mut l0[..], &mut l1[..len], &mut l2[..len], &mut l3[..len]);
             let done = match &self.streams {
                 Some(streams) if stream == streams.stream() => T::fill_fast(self.isa, streams, block, [l0, l1, l2, l3]),
                 _ => false,
             };
             if !done {
+                let (seed, first) = (self.seed, self.first_neuron);
                 for j in 0..len {
-                    let [a, b, c, d] = T::apply(rng::block(self.seed, stream, self.first_neuron + j as u64, block));
+                    let [a, b, c, d] = T::apply(rng::block(seed, stream, first + j as u64, block));
                     (l0[j], l1[j], l2[j], l3[j]) = (a, b, c, d);
                 }
             }
@@ -463,7 +465,8 @@ impl<N: NoiseSource> Chunk<N> {
         let now = k as f64;
         let release_at = now + 1.0 + shared.hold_steps;
         if self.bridge.is_none() {
-            if shared.isa == Isa::Avx512
+            if N::PLAIN
+                && shared.isa == Isa::Avx512
                 && self.v.len().is_multiple_of(simd::FAST_LANES)
                 && let Some(noise) = self.noise.plain_normals(sample)
             {
