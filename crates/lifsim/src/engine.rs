@@ -15,10 +15,12 @@
 //! Speed: a chunk's state is structure-of-arrays, and each step is a few branch-free passes
 //! over it that LLVM vectorizes: one fused pass for the affine update, noise, clamp, threshold
 //! and reset by selects (separate passes with the Brownian bridge), then moments with fixed
-//! partial sums; Philox blocks and their normals are computed for all neurons of a chunk in
+//! partial sums; Philox blocks and their numbers are computed for all neurons of a chunk in
 //! one vectorized loop every fourth step; the rare spike lanes are found by a scan that tests
-//! whole groups of eight flags and logs only the groups with a spike. The window kernel is compiled for SSE2, AVX2
-//! and AVX-512 and the best one for the CPU runs ([`crate::simd`]); all give the same bits.
+//! whole groups of eight flags and logs only the groups with a spike. The window kernel is
+//! compiled for SSE2, AVX2 and AVX-512 and the best one for the CPU runs ([`crate::simd`]);
+//! for white noise or none on grid crossings, the AVX-512 copy hands the refill and the step to
+//! hand-written kernels (chunks padded to their 32 lanes). All give the same bits.
 
 use crate::error::Error;
 use crate::input::Noise;
@@ -37,17 +39,19 @@ pub const CHUNK: usize = 256;
 /// per-window costs (waking the pool's threads, the serial merge, the last chunk's wait) stay
 /// a few percent of a window at n = 1e4 (40 chunks of 1024 steps: about 12 ms of work).
 pub const WINDOW: usize = 1024;
-/// Chunk-steps logged per window (about 30 bytes each): bounds the logs at about 8 MB.
-const WINDOW_CHUNK_STEPS: usize = 1 << 18;
+/// Chunk-steps logged per window (18 bytes each, plus the window's spikes): bounds the logs
+/// at about 10 MB.
+const WINDOW_CHUNK_STEPS: usize = 1 << 19;
 
 /// Steps per window for `n` neurons: [`WINDOW`], fewer for large ensembles so that the
-/// chunks' logs stay near 8 MB (at n = 1e6, 67 steps: 24 MB less than 256 steps would take)
-/// and a cancel is seen within a fraction of a second. The window length never changes a
+/// chunks' logs stay near 10 MB (at n = 1e6, 134 steps; 67 steps measured about 7 % slower
+/// there, as each chunk's state comes back from memory once per window) and a cancel is seen
+/// within a fraction of a second. The window length never changes a
 /// result: merging is per step, in chunk order.
 ///
 /// ```
 /// assert_eq!(lifsim::engine::window_steps(1_000), 1024);
-/// assert_eq!(lifsim::engine::window_steps(1_000_000), 67);
+/// assert_eq!(lifsim::engine::window_steps(1_000_000), 134);
 /// ```
 pub fn window_steps(n: usize) -> usize {
     (WINDOW_CHUNK_STEPS / n.div_ceil(CHUNK).max(1)).clamp(16, WINDOW)
@@ -440,8 +444,7 @@ impl<N: NoiseSource> Kernel for Window<'_, N> {
         chunk.log.clear();
         for k in self.start..self.end {
             if k == 0 {
-                chunk.log.spikes_per_step.push(0);
-                chunk.log.moments.push(Moments::of(&chunk.v[..chunk.len]));
+                chunk.log.push_step(Moments::of(&chunk.v[..chunk.len]), 0);
             } else {
                 chunk.advance(k, shared);
             }
@@ -476,8 +479,7 @@ impl<N: NoiseSource> Chunk<N> {
                     simd::advance(shared.isa, &step, &mut self.v, &mut self.release, &mut self.fired_bits)
                 {
                     let spikes_now = self.log_fired_bits();
-                    self.log.spikes_per_step.push(spikes_now);
-                    self.log.moments.push(moments);
+                    self.log.push_step(moments, spikes_now);
                     return;
                 }
             }
@@ -491,8 +493,10 @@ impl<N: NoiseSource> Chunk<N> {
                 *release = if crossed { release_at } else { *release };
                 *fired = if crossed { 1.0 } else { 0.0 };
             };
+            self.fired.resize(self.len, 0.0);
             self.noise.each(sample, (&mut self.v, &mut self.release, &mut self.fired), update);
         } else {
+            self.fired.resize(self.len, 0.0);
             if let Some(bridge) = &mut self.bridge {
                 bridge.previous.copy_from_slice(&self.v);
             }
@@ -518,8 +522,7 @@ impl<N: NoiseSource> Chunk<N> {
             }
         }
         let spikes_now = self.log_spikes();
-        self.log.spikes_per_step.push(spikes_now);
-        self.log.moments.push(Moments::of(&self.v));
+        self.log.push_step(Moments::of(&self.v[..self.len]), spikes_now);
     }
 
     /// Appends the spikes flagged in `fired` to the log and clears their flags, skipping quiet
@@ -623,7 +626,8 @@ fn run_generic<N: NoiseSource>(
                 len,
                 v: vec![sim.neuron.v_init; lanes],
                 release: vec![0.0; lanes],
-                fired: vec![0.0; len],
+                // Sized on first use: the AVX-512 step keeps spike bits instead.
+                fired: Vec::new(),
                 fired_bits: vec![0; lanes.div_ceil(8)],
                 spike_count: vec![0; len],
                 traced: spec.traces.saturating_sub(first).min(len),
@@ -702,12 +706,10 @@ fn merge_window<N>(rec: &mut Recording, chunks: &[Chunk<N>], start: usize, end: 
     counts.clear();
     counts.resize(steps, 0);
     for chunk in chunks {
-        let log = &chunk.log;
-        for ((total, count), (moments, &spikes)) in
-            totals.iter_mut().zip(counts.iter_mut()).zip(log.moments.iter().zip(&log.spikes_per_step))
-        {
-            total.merge(moments);
-            *count += spikes as usize;
+        let (log, count) = (&chunk.log, chunk.len as f64);
+        for (i, (total, spikes)) in totals.iter_mut().zip(counts.iter_mut()).enumerate() {
+            total.merge(&log.moments(i, count));
+            *spikes += usize::from(log.spikes_per_step[i]);
         }
     }
     let n = rec.n as f64;

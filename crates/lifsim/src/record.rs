@@ -214,13 +214,15 @@ pub(crate) fn pairwise_sum8(s: [f64; 8]) -> f64 {
     ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
 }
 
-/// What one chunk of neurons recorded during one window of steps.
+/// What one chunk of neurons recorded during one window of steps: 18 bytes per step plus 4
+/// per spike, so that long windows fit the memory budget at large n.
 #[derive(Debug, Default)]
 pub(crate) struct ChunkLog {
-    /// Moments of the chunk's V at each step of the window.
-    pub moments: Vec<Moments>,
-    /// Spikes of the chunk at each step of the window.
-    pub spikes_per_step: Vec<u32>,
+    /// Mean and m2 of the chunk's V at each step of the window (the count is the chunk's
+    /// number of neurons).
+    pub moments: Vec<[f64; 2]>,
+    /// Spikes of the chunk at each step of the window (at most `engine::CHUNK` = 256).
+    pub spikes_per_step: Vec<u16>,
     /// Neuron of each spike in the window, by step (see `spikes_per_step`), then neuron.
     pub spikes: Vec<u32>,
     /// Traced V, sample-major: for each trace sample in the window, the chunk's traced neurons.
@@ -233,5 +235,20 @@ impl ChunkLog {
         self.spikes_per_step.clear();
         self.spikes.clear();
         self.traces.clear();
+    }
+
+    /// Logs one step: the moments of the chunk's V and its number of spikes.
+    #[inline(always)]
+    pub fn push_step(&mut self, moments: Moments, spikes: u32) {
+        self.moments.push([moments.mean, moments.m2]);
+        // A chunk has at most 256 neurons, so this never saturates.
+        self.spikes_per_step.push(u16::try_from(spikes).unwrap_or(u16::MAX));
+    }
+
+    /// The moments logged for step `i` of the window, for a chunk of `count` neurons.
+    #[inline(always)]
+    pub fn moments(&self, i: usize, count: f64) -> Moments {
+        let [mean, m2] = self.moments[i];
+        Moments { count, mean, m2 }
     }
 }
