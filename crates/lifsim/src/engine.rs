@@ -550,7 +550,10 @@ impl<N: NoiseSource> Chunk<N> {
     fn log_fired_bits(&mut self) -> u32 {
         let mut spikes = 0;
         for (word_index, word) in self.fired_bits.chunks(8).enumerate() {
-            let mut bits = word.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            let mut bits = match <[u8; 8]>::try_from(word) {
+                Ok(whole) => u64::from_le_bytes(whole),
+                Err(_) => word.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+            };
             let neurons = self.len.saturating_sub(64 * word_index);
             if neurons < 64 {
                 bits &= (1u64 << neurons) - 1;

@@ -361,7 +361,9 @@ mod avx512 {
         // are never -0.0). (Masking the spike bits here too, `mask & real`, made LLVM fail
         // with "Cannot emit physreg copy instruction" in some builds; the caller drops them.)
         let groups = neurons.div_ceil(8);
-        let real = |g: usize| -> u8 { if 8 * g + 8 <= neurons { 0xFF } else { (1u8 << (neurons % 8)) - 1 } };
+        // Lanes of the last group with neurons that hold neurons.
+        let last = (0xFFu16 >> (8 * groups - neurons)) as u8;
+        let real = |g: usize| -> u8 { if g + 1 < groups { 0xFF } else { last } };
         let (first, mask) = unsafe { group::<NOISY>(&b, vp, rp, xp) };
         fired.fill(0);
         fired[0] = mask;
@@ -370,12 +372,20 @@ mod avx512 {
         let d = _mm512_maskz_sub_pd(real(0), first, shift);
         let zero = _mm512_setzero_pd();
         let (mut s1, mut s2) = (_mm512_add_pd(zero, d), _mm512_add_pd(zero, _mm512_mul_pd(d, d)));
-        for (h, fired) in fired[1..groups.max(1)].iter_mut().enumerate() {
-            let g = h + 1;
-            let j = 8 * g;
+        // Whole groups of neurons without a mask, then the last group with neurons.
+        for (h, fired) in fired[1..groups.max(2) - 1].iter_mut().enumerate() {
+            let j = 8 * (h + 1);
             let (new, mask) = unsafe { group::<NOISY>(&b, vp.add(j), rp.add(j), xp.wrapping_add(j)) };
             *fired = mask;
-            let d = _mm512_maskz_sub_pd(real(g), new, shift);
+            let d = _mm512_sub_pd(new, shift);
+            s1 = _mm512_add_pd(s1, d);
+            s2 = _mm512_add_pd(s2, _mm512_mul_pd(d, d));
+        }
+        if groups > 1 {
+            let j = 8 * (groups - 1);
+            let (new, mask) = unsafe { group::<NOISY>(&b, vp.add(j), rp.add(j), xp.wrapping_add(j)) };
+            fired[groups - 1] = mask;
+            let d = _mm512_maskz_sub_pd(last, new, shift);
             s1 = _mm512_add_pd(s1, d);
             s2 = _mm512_add_pd(s2, _mm512_mul_pd(d, d));
         }
