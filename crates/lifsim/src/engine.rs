@@ -1,6 +1,6 @@
 //! The one time loop: neurons in fixed-size chunks, run in parallel window by window.
 //!
-//! The ensemble is cut into chunks of [`CHUNK`] neurons, a size that never depends on the
+//! The ensemble is cut into chunks of [`chunk_len`] neurons, a size that never depends on the
 //! thread count. Time advances in windows of [`window_steps`] steps: in each window every chunk runs
 //! all its steps with its state in cache (chunks in parallel on the current rayon pool), then
 //! the chunks' logs are merged in chunk order. Every random number is keyed by (seed, neuron,
@@ -32,29 +32,47 @@ use crate::simulation::Simulation;
 use rayon::prelude::*;
 use std::ops::ControlFlow;
 
-/// Neurons per chunk. Fixed, so that the merge order (and thus every rounding) is the same
-/// for any thread count.
-pub const CHUNK: usize = 256;
+/// Fewest neurons per chunk ([`chunk_len`]).
+pub const CHUNK_MIN: usize = 256;
+/// Most neurons per chunk ([`chunk_len`]).
+pub const CHUNK_MAX: usize = 1024;
+
+/// Neurons per chunk for an ensemble of `n`: about `n / 16` (so that the chunks spread over
+/// the threads), a multiple of 32 (the AVX-512 kernel's lanes), between [`CHUNK_MIN`] and
+/// [`CHUNK_MAX`]. It depends on `n` only, never on the thread count, so that the merge order
+/// (and thus every rounding) is the same for any number of threads. Each chunk-step costs a
+/// fixed overhead (the kernel call, its moments, the spike scan, the log), and at n = 1e5 and
+/// 1e6 chunks of 1024 ran 8 to 15 % faster than chunks of 256 (bench/RESULTS.md).
+///
+/// ```
+/// use lifsim::engine::chunk_len;
+/// assert_eq!((chunk_len(1_000), chunk_len(10_000), chunk_len(1_000_000)), (256, 640, 1024));
+/// ```
+pub fn chunk_len(n: usize) -> usize {
+    n.div_ceil(16).next_multiple_of(32).clamp(CHUNK_MIN, CHUNK_MAX)
+}
+
 /// Most steps per window between merges and progress reports. Long enough that the
 /// per-window costs (waking the pool's threads, the serial merge, the last chunk's wait) stay
-/// a few percent of a window at n = 1e4 (40 chunks of 1024 steps: about 12 ms of work).
+/// a few percent of a window at n = 1e4 (16 chunks of 640 neurons and 1024 steps: about 12 ms
+/// of work).
 pub const WINDOW: usize = 1024;
 /// Chunk-steps logged per window (18 bytes each, plus the window's spikes): bounds the logs
 /// at about 10 MB.
 const WINDOW_CHUNK_STEPS: usize = 1 << 19;
 
 /// Steps per window for `n` neurons: [`WINDOW`], fewer for large ensembles so that the
-/// chunks' logs stay near 10 MB (at n = 1e6, 134 steps; 67 steps measured about 7 % slower
-/// there, as each chunk's state comes back from memory once per window) and a cancel is seen
-/// within a fraction of a second. The window length never changes a
-/// result: merging is per step, in chunk order.
+/// chunks' logs stay near 10 MB (at n = 1e6, 536 steps; shorter windows are slower there, as
+/// each chunk's state comes back from memory once per window: 67 steps measured 7 % slower
+/// than 134) and a cancel is seen within a fraction of a second. The window length never
+/// changes a result: merging is per step, in chunk order.
 ///
 /// ```
 /// assert_eq!(lifsim::engine::window_steps(1_000), 1024);
-/// assert_eq!(lifsim::engine::window_steps(1_000_000), 134);
+/// assert_eq!(lifsim::engine::window_steps(1_000_000), 536);
 /// ```
 pub fn window_steps(n: usize) -> usize {
-    (WINDOW_CHUNK_STEPS / n.div_ceil(CHUNK).max(1)).clamp(16, WINDOW)
+    (WINDOW_CHUNK_STEPS / n.div_ceil(chunk_len(n)).max(1)).clamp(16, WINDOW)
 }
 
 /// How far a run has come, reported between windows.
@@ -620,9 +638,9 @@ fn run_generic<N: NoiseSource>(
     let spec = &sim.record;
     let pad = isa == Isa::Avx512 && N::PLAIN && sim.crossing == Crossing::Grid;
     let mut chunks: Vec<Chunk<N>> = (0..sim.n)
-        .step_by(CHUNK)
+        .step_by(chunk_len(sim.n))
         .map(|first| {
-            let len = CHUNK.min(sim.n - first);
+            let len = chunk_len(sim.n).min(sim.n - first);
             let lanes = if pad { len.next_multiple_of(simd::FAST_LANES) } else { len };
             Chunk {
                 first,
@@ -805,10 +823,12 @@ mod tests {
     }
 
     /// Chunks whose length is no multiple of the AVX-512 kernel's 32 lanes (padded there): the
-    /// same bits as the portable copy, down to a single neuron.
+    /// same bits as the portable copy, down to a single neuron, and with every chunk length
+    /// ([`chunk_len`] is 288 for n = 4100, 1024 for n = 17 000).
     #[test]
     fn padded_chunks_match_the_portable_copy() {
-        for n in [1, 7, 9, 257, 300] {
+        assert_eq!((chunk_len(4100), chunk_len(17_000)), (288, 1024));
+        for n in [1, 7, 9, 257, 300, 4100, 17_000] {
             for noise in ["white", "none"] {
                 let mut sim = simulation(noise, "grid");
                 sim.n = n;

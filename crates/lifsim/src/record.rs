@@ -221,7 +221,7 @@ pub(crate) struct ChunkLog {
     /// Mean and m2 of the chunk's V at each step of the window (the count is the chunk's
     /// number of neurons).
     pub moments: Vec<[f64; 2]>,
-    /// Spikes of the chunk at each step of the window (at most `engine::CHUNK` = 256).
+    /// Spikes of the chunk at each step of the window (at most `engine::CHUNK_MAX` = 1024).
     pub spikes_per_step: Vec<u16>,
     /// Neuron of each spike in the window, by step (see `spikes_per_step`), then neuron.
     pub spikes: Vec<u32>,
@@ -241,7 +241,7 @@ impl ChunkLog {
     #[inline(always)]
     pub fn push_step(&mut self, moments: Moments, spikes: u32) {
         self.moments.push([moments.mean, moments.m2]);
-        // A chunk has at most 256 neurons, so this never saturates.
+        // A chunk has at most CHUNK_MAX = 1024 neurons, so this never saturates.
         self.spikes_per_step.push(u16::try_from(spikes).unwrap_or(u16::MAX));
     }
 

@@ -189,80 +189,121 @@ mod avx512 {
     //! The AVX-512 kernels; each mirrors a scalar definition named in its comment.
     use super::StepLanes;
     use crate::record::{Moments, pairwise_sum8};
-    use crate::rng::{ChunkStreams, PHILOX_M0, PHILOX_M1};
+    use crate::rng::{BlockStart, ChunkStreams, PHILOX_M0, PHILOX_M1};
     use std::arch::x86_64::*;
 
     /// [`crate::rng::minus_two_ln_uniform`], [`crate::rng::unit_circle`] and
-    /// [`crate::rng::normal_pair`] on 16 lanes, the same operations in the same order.
+    /// [`crate::rng::normal_pair`] on `L` sets of 16 lanes, the same operations in the same
+    /// order. The `L` sets go through each operation together: every stage is a long chain of
+    /// dependent multiply-adds, and interleaved independent chains keep the FMA units fed
+    /// (4 sets together: 0.67 -> 0.63 ns per normal, `kernel_speed`).
     #[inline(always)]
-    unsafe fn normal_pairs(radius_bits: __m512i, angle_bits: __m512i) -> [__m512; 2] {
+    unsafe fn normal_pairs<const L: usize>(radius_bits: [__m512i; L], angle_bits: [__m512i; L]) -> [[__m512; 2]; L] {
         use crate::rng::{COS_POLY, LN2_HI, LN2_LO, MINUS_TWO_LN_POLY, SIN_POLY};
+        // SAFETY: only inlined into functions with AVX-512 F and FMA enabled.
         unsafe {
-            let c = |v: f32| _mm512_set1_ps(v);
-            let fma = |a, b, d| _mm512_fmadd_ps(a, b, d);
-            let x = _mm512_add_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32::<1>(radius_bits)), c(0.5));
-            let raw = _mm512_castps_si512(x);
-            // getexp is the exponent field minus 127, exactly, for these normal numbers.
-            let e = _mm512_sub_ps(_mm512_getexp_ps(x), c(31.0));
-            // (raw & 0x007F_FFFF) | 0x3F80_0000 in one ternary-logic instruction.
-            let m = _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0xF8>(
-                _mm512_set1_epi32(0x3F80_0000),
-                raw,
-                _mm512_set1_epi32(0x007F_FFFF),
-            ));
-            let big = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(m, c(std::f32::consts::SQRT_2));
-            let m = _mm512_mask_mul_ps(m, big, m, c(0.5));
-            let k = _mm512_mask_add_ps(e, big, e, c(1.0));
-            let f = _mm512_sub_ps(m, c(1.0));
-            let mut g = c(MINUS_TWO_LN_POLY[8]);
-            for &coefficient in MINUS_TWO_LN_POLY[..8].iter().rev() {
-                g = fma(g, f, c(coefficient));
+            // Closures and `array::from_fn` would not inherit the caller's target features (and
+            // then not be inlined): `each!` fills an array with a loop instead.
+            macro_rules! each {
+                ($i:ident => $value:expr) => {{
+                    // SAFETY: all-zero bits are a valid vector or mask.
+                    let mut out: [_; L] = std::mem::zeroed();
+                    for $i in 0..L {
+                        out[$i] = $value;
+                    }
+                    out
+                }};
             }
-            let q = fma(k, c(-2.0 * LN2_HI), fma(k, c(-2.0 * LN2_LO), _mm512_mul_ps(f, g)));
-            let radius = _mm512_sqrt_ps(q);
+            use _mm512_fmadd_ps as fma;
+            use _mm512_set1_ps as c;
+            let x: [__m512; L] =
+                each!(i => _mm512_add_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32::<1>(radius_bits[i])), c(0.5)));
+            // getexp is the exponent field minus 127, exactly, for these normal numbers.
+            let e: [__m512; L] = each!(i => _mm512_sub_ps(_mm512_getexp_ps(x[i]), c(31.0)));
+            // (raw & 0x007F_FFFF) | 0x3F80_0000 in one ternary-logic instruction.
+            let m: [__m512; L] = each!(i => {
+                _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0xF8>(
+                    _mm512_set1_epi32(0x3F80_0000),
+                    _mm512_castps_si512(x[i]),
+                    _mm512_set1_epi32(0x007F_FFFF),
+                ))
+            });
+            let big: [__mmask16; L] = each!(i => _mm512_cmp_ps_mask::<_CMP_GT_OQ>(m[i], c(std::f32::consts::SQRT_2)));
+            let f: [__m512; L] = each!(i => _mm512_sub_ps(_mm512_mask_mul_ps(m[i], big[i], m[i], c(0.5)), c(1.0)));
+            let k: [__m512; L] = each!(i => _mm512_mask_add_ps(e[i], big[i], e[i], c(1.0)));
+            let mut g = [c(MINUS_TWO_LN_POLY[8]); L];
+            for &coefficient in MINUS_TWO_LN_POLY[..8].iter().rev() {
+                g = each!(i => fma(g[i], f[i], c(coefficient)));
+            }
+            let q: [__m512; L] =
+                each!(i => fma(k[i], c(-2.0 * LN2_HI), fma(k[i], c(-2.0 * LN2_LO), _mm512_mul_ps(f[i], g[i]))));
+            let radius: [__m512; L] = each!(i => _mm512_sqrt_ps(q[i]));
 
-            let y = _mm512_cvtepi32_ps(_mm512_and_si512(angle_bits, _mm512_set1_epi32(0x3FFF_FFFF)));
-            let th = fma(y, c(std::f32::consts::PI / 2_147_483_648.0), c(-std::f32::consts::FRAC_PI_4));
-            let z = _mm512_mul_ps(th, th);
-            let poly = |p: [f32; 4]| fma(z, fma(z, fma(z, c(p[3]), c(p[2])), c(p[1])), c(p[0]));
-            let sin = fma(_mm512_mul_ps(th, z), poly(SIN_POLY), th);
-            let cos = fma(z, poly(COS_POLY), c(1.0));
-            let odd = _mm512_test_epi32_mask(angle_bits, _mm512_set1_epi32(0x4000_0000));
-            let cx = _mm512_mask_blend_ps(odd, cos, sin);
-            let cy = _mm512_mask_blend_ps(odd, sin, cos);
-            // Sign flips as in rng::unit_circle: x ^= (a ^ (a << 1)) & sign, y ^= a & sign, each
-            // one ternary-logic instruction (A ^ (B & C) is 0x78).
+            let th: [__m512; L] = each!(i => {
+                let y = _mm512_cvtepi32_ps(_mm512_and_si512(angle_bits[i], _mm512_set1_epi32(0x3FFF_FFFF)));
+                fma(y, c(std::f32::consts::PI / 2_147_483_648.0), c(-std::f32::consts::FRAC_PI_4))
+            });
+            let z: [__m512; L] = each!(i => _mm512_mul_ps(th[i], th[i]));
+            let (mut sin_poly, mut cos_poly) = ([c(SIN_POLY[3]); L], [c(COS_POLY[3]); L]);
+            for d in (0..3).rev() {
+                sin_poly = each!(i => fma(z[i], sin_poly[i], c(SIN_POLY[d])));
+                cos_poly = each!(i => fma(z[i], cos_poly[i], c(COS_POLY[d])));
+            }
             let sign = _mm512_set1_epi32(i32::MIN);
-            let turn = _mm512_xor_si512(angle_bits, _mm512_slli_epi32::<1>(angle_bits));
-            let cx = _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0x78>(_mm512_castps_si512(cx), turn, sign));
-            let cy = _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0x78>(_mm512_castps_si512(cy), angle_bits, sign));
-            [_mm512_mul_ps(radius, cx), _mm512_mul_ps(radius, cy)]
+            each!(i => {
+                let sin = fma(_mm512_mul_ps(th[i], z[i]), sin_poly[i], th[i]);
+                let cos = fma(z[i], cos_poly[i], c(1.0));
+                let odd = _mm512_test_epi32_mask(angle_bits[i], _mm512_set1_epi32(0x4000_0000));
+                let cx = _mm512_mask_blend_ps(odd, cos, sin);
+                let cy = _mm512_mask_blend_ps(odd, sin, cos);
+                // Sign flips as in rng::unit_circle: x ^= (a ^ (a << 1)) & sign, y ^= a & sign,
+                // each one ternary-logic instruction (A ^ (B & C) is 0x78).
+                let turn = _mm512_xor_si512(angle_bits[i], _mm512_slli_epi32::<1>(angle_bits[i]));
+                let cx = _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0x78>(_mm512_castps_si512(cx), turn, sign));
+                let cy = _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0x78>(
+                    _mm512_castps_si512(cy),
+                    angle_bits[i],
+                    sign,
+                ));
+                [_mm512_mul_ps(radius[i], cx), _mm512_mul_ps(radius[i], cy)]
+            })
         }
     }
 
-    /// [`ChunkStreams::block`] for 32 neurons at once (4 interleaved groups of 8, which keeps
-    /// the multipliers busy), then [`crate::rng::normals`] on them.
-    #[target_feature(enable = "avx512f,avx512vl,avx512dq,fma")]
-    pub(super) unsafe fn fill_normals(streams: &ChunkStreams, block: u32, out: [&mut [f32]; 4]) {
-        let start = streams.start(block);
-        let [o0, o1, o2, o3] = out;
-        let words = |w: &[u32], j: usize| {
-            // SAFETY: the caller checked that every array has a multiple of 32 entries.
-            unsafe { _mm512_cvtepu32_epi64(_mm256_loadu_si256(w.as_ptr().add(j).cast())) }
-        };
-        let m0 = _mm512_set1_epi64(i64::from(PHILOX_M0));
-        let m1 = _mm512_set1_epi64(i64::from(PHILOX_M1));
-        let lane = |x: u64| _mm512_set1_epi64(x as i64);
-        for base in (0..streams.len()).step_by(super::FAST_LANES) {
-            let mut c0: [__m512i; 4] = std::array::from_fn(|h| {
-                _mm512_xor_si512(words(&streams.after0_word1, base + 8 * h), lane(start.word0))
-            });
-            let mut c1: [__m512i; 4] = [lane(start.word1); 4];
-            let mut c2: [__m512i; 4] =
-                std::array::from_fn(|h| _mm512_xor_si512(words(&streams.round1_hi, base + 8 * h), lane(start.word2)));
-            let mut c3: [__m512i; 4] = std::array::from_fn(|h| words(&streams.round1_lo, base + 8 * h));
+    /// The standard normals of Philox block `start` of neurons `base .. base + 32` of
+    /// `streams`: [`ChunkStreams::block`] on 4 interleaved groups of 8 (which keeps the
+    /// multipliers busy), then [`crate::rng::normals`]. Entry `2 h` holds samples 0 and 1 of
+    /// neurons `base + 16 h ..` (16 lanes each), entry `2 h + 1` samples 2 and 3.
+    ///
+    /// Safety: AVX-512 F and FMA; `base + 32` at most the streams' length.
+    #[inline(always)]
+    unsafe fn normals32(streams: &ChunkStreams, start: &BlockStart, base: usize) -> [[__m512; 2]; 4] {
+        // SAFETY: see the function's safety section.
+        unsafe {
+            // (No closures here: a closure would not inherit the caller's target features.)
+            let start_words = [start.word0, start.word1, start.word2].map(|w| w as i64);
+            let (word0, word1, word2) = (
+                _mm512_set1_epi64(start_words[0]),
+                _mm512_set1_epi64(start_words[1]),
+                _mm512_set1_epi64(start_words[2]),
+            );
+            let m0 = _mm512_set1_epi64(i64::from(PHILOX_M0));
+            let m1 = _mm512_set1_epi64(i64::from(PHILOX_M1));
+            let (mut c0, mut c1, mut c2, mut c3) = ([word0; 4], [word1; 4], [word2; 4], [word2; 4]);
+            for h in 0..4 {
+                let j = base + 8 * h;
+                c0[h] = _mm512_xor_si512(
+                    _mm512_cvtepu32_epi64(_mm256_loadu_si256(streams.after0_word1.as_ptr().add(j).cast())),
+                    word0,
+                );
+                c2[h] = _mm512_xor_si512(
+                    _mm512_cvtepu32_epi64(_mm256_loadu_si256(streams.round1_hi.as_ptr().add(j).cast())),
+                    word2,
+                );
+                c3[h] = _mm512_cvtepu32_epi64(_mm256_loadu_si256(streams.round1_lo.as_ptr().add(j).cast()));
+            }
             for [key0, key1] in start.keys {
-                let (k0, k1) = (lane(key0), lane(key1));
+                let (k0, k1) = (_mm512_set1_epi64(key0 as i64), _mm512_set1_epi64(key1 as i64));
                 for h in 0..4 {
                     // rng::philox_round_lanes.
                     let p0 = _mm512_mul_epu32(c0[h], m0);
@@ -274,13 +315,33 @@ mod avx512 {
                 }
             }
             // Two groups of 8 64-bit lanes -> 16 32-bit words: the low halves, in one shuffle.
-            let low_halves = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-            let join = |a: __m512i, b: __m512i| _mm512_permutex2var_epi32(a, low_halves, b);
+            let low = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            let radius_bits = [
+                _mm512_permutex2var_epi32(c0[0], low, c0[1]),
+                _mm512_permutex2var_epi32(c2[0], low, c2[1]),
+                _mm512_permutex2var_epi32(c0[2], low, c0[3]),
+                _mm512_permutex2var_epi32(c2[2], low, c2[3]),
+            ];
+            let angle_bits = [
+                _mm512_permutex2var_epi32(c1[0], low, c1[1]),
+                _mm512_permutex2var_epi32(c3[0], low, c3[1]),
+                _mm512_permutex2var_epi32(c1[2], low, c1[3]),
+                _mm512_permutex2var_epi32(c3[2], low, c3[3]),
+            ];
+            normal_pairs(radius_bits, angle_bits)
+        }
+    }
+
+    /// [`super::fill_normals`]: [`normals32`] stored for every 32 neurons.
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,fma")]
+    pub(super) unsafe fn fill_normals(streams: &ChunkStreams, block: u32, out: [&mut [f32]; 4]) {
+        let start = streams.start(block);
+        let [o0, o1, o2, o3] = out;
+        for base in (0..streams.len()).step_by(super::FAST_LANES) {
+            // SAFETY: the caller checked that the streams have a multiple of 32 neurons.
+            let normals = unsafe { normals32(streams, &start, base) };
             for half in 0..2 {
-                let (a, b) = (2 * half, 2 * half + 1);
-                // SAFETY: normal_pairs uses AVX-512 F and FMA, enabled here.
-                let [x0, x1] = unsafe { normal_pairs(join(c0[a], c0[b]), join(c1[a], c1[b])) };
-                let [x2, x3] = unsafe { normal_pairs(join(c2[a], c2[b]), join(c3[a], c3[b])) };
+                let ([x0, x1], [x2, x3]) = (normals[2 * half], normals[2 * half + 1]);
                 let j = base + 16 * half;
                 // SAFETY: every output has the streams' length, a multiple of 32.
                 unsafe {
@@ -396,5 +457,56 @@ mod avx512 {
             _mm512_storeu_pd(l2.as_mut_ptr(), s2);
         }
         Moments::from_shifted_sums(neurons as f64, shift_value, pairwise_sum8(l1), pairwise_sum8(l2))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Stream;
+
+    /// Not a test: prints the cost of each AVX-512 kernel alone on one chunk whose state stays
+    /// in cache (ns per neuron-step, one thread; `KLEN` sets the chunk's lanes, 1024 by
+    /// default). `cargo test --release -p lifsim --lib -- --ignored --nocapture kernel_speed`.
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn kernel_speed() {
+        if Isa::best() != Isa::Avx512 {
+            return;
+        }
+        let len: usize = std::env::var("KLEN").map_or(1024, |v| v.parse().expect("KLEN is a number"));
+        let streams = ChunkStreams::new(7, Stream::InputNoise, 0, len);
+        let mut normals = vec![vec![0.0f32; len]; 4];
+        let (mut v, mut release, mut fired) = (vec![-60e-3; len], vec![0.0; len], vec![0u8; len / 8]);
+        let blocks = 200_000_000 / (4 * len) as u32;
+        for round in 0..3 {
+            let started = std::time::Instant::now();
+            for block in 0..blocks {
+                let [a, b, c, d] = &mut normals[..] else { unreachable!() };
+                assert!(fill_normals(Isa::Avx512, &streams, block, [a, b, c, d]));
+            }
+            let fill = started.elapsed().as_secs_f64() * 1e9 / (4 * blocks as usize * len) as f64;
+            let started = std::time::Instant::now();
+            let mut spikes = 0;
+            let first = round * 4 * blocks as usize;
+            for k in first..first + 4 * blocks as usize {
+                // Workload W's constants (20 ms, dt 0.1 ms, sigma_v 5 mV, 2 ms refractory).
+                let step = StepLanes {
+                    decay: 0.995,
+                    drive: 0.005 * -35e-3,
+                    noise: Some((5e-3 * 0.01f64.sqrt(), &normals[k % 4])),
+                    v_th: -50e-3,
+                    v_reset: -70e-3,
+                    now: k as f64,
+                    release_at: k as f64 + 20.0,
+                    neurons: len,
+                };
+                advance(Isa::Avx512, &step, &mut v, &mut release, &mut fired).expect("fits");
+                spikes += fired.iter().map(|b| b.count_ones()).sum::<u32>();
+            }
+            let step = started.elapsed().as_secs_f64() * 1e9 / (4 * blocks as usize * len) as f64;
+            let rate = f64::from(spikes) / (4 * blocks as usize * len) as f64 / 1e-4;
+            println!("round {round}: fill_normals {fill:.3} ns, advance {step:.3} ns per neuron-step ({rate:.0} Hz)");
+        }
     }
 }

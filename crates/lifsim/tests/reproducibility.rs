@@ -6,7 +6,7 @@ mod common;
 use common::{build, int, s};
 use lifsim::{Recording, Simulation, Value};
 
-/// A white-noise spiking run over several chunks (engine::CHUNK = 256) and several windows
+/// A white-noise spiking run over several chunks (engine::chunk_len = 256 here) and several windows
 /// (5000 steps, engine::WINDOW = 1024).
 fn spiking(n: i64, seed: i64, traces: i64) -> Simulation {
     build(&[
@@ -42,7 +42,7 @@ fn assert_identical(a: &Recording, b: &Recording, what: &str) {
 #[test]
 fn bit_identical_for_1_2_and_7_threads() {
     let sim = spiking(1500, 2017, 50);
-    assert_eq!(sim.n.div_ceil(lifsim::engine::CHUNK), 6);
+    assert_eq!(sim.n.div_ceil(lifsim::engine::chunk_len(sim.n)), 6);
     assert!(sim.steps > 3 * lifsim::engine::window_steps(sim.n));
     let one = run_on(1, &sim);
     assert!(one.spikes.len() > 1500, "the run must spike: {}", one.spikes.len());
