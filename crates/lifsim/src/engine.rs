@@ -9,7 +9,8 @@
 //! the progress and may cancel.
 //!
 //! The step itself is generic over the noise source (monomorphized, no dynamic dispatch):
-//! `V_k = decay V_{k-1} + drive[k] + noise_k`, then the refractory clamp, the threshold test
+//! `V_k = fma(factor_k, value_k, fma(decay, V_{k-1}, drive[k]))` (the noise increment
+//! `noise_k = factor_k value_k`, each fused multiply-add rounded once), then the refractory clamp, the threshold test
 //! and the reset (see [`crate::integrate`] and [`crate::LifParams::refractory_steps`]).
 //!
 //! Speed: a chunk's state is structure-of-arrays, and each step is a few branch-free passes
@@ -125,6 +126,10 @@ fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFl
     }
 }
 
+/// A neuron's noise increment `factor * value` as `[factor, value]`, so that the step adds it
+/// with one fused multiply-add.
+type Product = [f64; 2];
+
 /// V, clamp release step and spike flags of a chunk's neurons, for [`NoiseSource::each`].
 type Lanes<'a> = (&'a mut [f64], &'a mut [f64], &'a mut [f64]);
 
@@ -133,14 +138,15 @@ trait NoiseSource: Send {
     /// True for the source that adds nothing (so that the fused step skips the `+ 0.0`).
     const SILENT: bool = false;
 
-    /// Adds the noise of `sample` (the update to step `sample + 1`) to each neuron's V.
+    /// Adds the noise of `sample` (the update to step `sample + 1`) to each neuron's V, as
+    /// `v = factor.mul_add(value, v)` (one rounding).
     fn add(&mut self, sample: u64, v: &mut [f64]);
 
     /// The fused step: with `lanes = (v, release, fired)`, calls for each neuron `j` in order
     /// `update(&mut v[j], &mut release[j], &mut fired[j], noise_j)`, `noise_j` being the
-    /// increment that [`NoiseSource::add`] would add to `v[j]` for `sample`, and advances the
+    /// `[factor, value]` that [`NoiseSource::add`] would add to `v[j]` for `sample`, and advances the
     /// source's own state in the same loop: one pass over the chunk instead of one per stage.
-    fn each(&mut self, sample: u64, lanes: Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, f64));
+    fn each(&mut self, sample: u64, lanes: Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, Product));
 
     /// Whether [`NoiseSource::plain_normals`] can return `Some`.
     const PLAIN: bool = false;
@@ -168,10 +174,10 @@ impl NoiseSource for Silent {
         &mut self,
         _sample: u64,
         (v, release, fired): Lanes<'_>,
-        update: impl Fn(&mut f64, &mut f64, &mut f64, f64),
+        update: impl Fn(&mut f64, &mut f64, &mut f64, Product),
     ) {
         for ((v, release), fired) in v.iter_mut().zip(release).zip(fired) {
-            update(v, release, fired, 0.0);
+            update(v, release, fired, [0.0, 0.0]);
         }
     }
 
@@ -325,7 +331,7 @@ impl<T: Transform> NoiseSource for ScaledNoise<T> {
     fn add(&mut self, sample: u64, v: &mut [f64]) {
         let xi = self.blocks.lane(sample, Stream::InputNoise);
         for (v, &xi) in v.iter_mut().zip(xi) {
-            *v += self.scale * xi.into();
+            *v = self.scale.mul_add(xi.into(), *v);
         }
     }
 
@@ -334,12 +340,12 @@ impl<T: Transform> NoiseSource for ScaledNoise<T> {
         &mut self,
         sample: u64,
         (v, release, fired): Lanes<'_>,
-        update: impl Fn(&mut f64, &mut f64, &mut f64, f64),
+        update: impl Fn(&mut f64, &mut f64, &mut f64, Product),
     ) {
         let scale = self.scale;
         let xi = self.blocks.lane(sample, Stream::InputNoise);
         for (((v, release), fired), &xi) in v.iter_mut().zip(release).zip(fired).zip(xi) {
-            update(v, release, fired, scale * xi.into());
+            update(v, release, fired, [scale, xi.into()]);
         }
     }
 
@@ -373,7 +379,7 @@ impl NoiseSource for OuNoise {
     fn add(&mut self, sample: u64, v: &mut [f64]) {
         let xi = self.blocks.lane(sample, Stream::InputNoise);
         for ((v, x), &xi) in v.iter_mut().zip(&mut self.x).zip(xi) {
-            *v += self.gain * *x;
+            *v = self.gain.mul_add(*x, *v);
             *x = self.decay * *x + self.scale * f64::from(xi);
         }
     }
@@ -383,12 +389,12 @@ impl NoiseSource for OuNoise {
         &mut self,
         sample: u64,
         (v, release, fired): Lanes<'_>,
-        update: impl Fn(&mut f64, &mut f64, &mut f64, f64),
+        update: impl Fn(&mut f64, &mut f64, &mut f64, Product),
     ) {
         let (gain, decay, scale) = (self.gain, self.decay, self.scale);
         let xi = self.blocks.lane(sample, Stream::InputNoise);
         for ((((v, release), fired), x), &xi) in v.iter_mut().zip(release).zip(fired).zip(&mut self.x).zip(xi) {
-            update(v, release, fired, gain * *x);
+            update(v, release, fired, [gain, *x]);
             *x = decay * *x + scale * f64::from(xi);
         }
     }
@@ -502,9 +508,9 @@ impl<N: NoiseSource> Chunk<N> {
                 }
             }
             // `fired` is 0.0 here for every lane (the spike scan clears it), so it is only written.
-            let update = |v: &mut f64, release: &mut f64, fired: &mut f64, noise: f64| {
-                let affine = decay * *v + drive;
-                let x = if N::SILENT { affine } else { affine + noise };
+            let update = |v: &mut f64, release: &mut f64, fired: &mut f64, [factor, value]: Product| {
+                let affine = decay.mul_add(*v, drive);
+                let x = if N::SILENT { affine } else { factor.mul_add(value, affine) };
                 let held = *release > now;
                 let crossed = !held & (x >= v_th);
                 *v = if held | crossed { v_reset } else { x };
@@ -519,7 +525,7 @@ impl<N: NoiseSource> Chunk<N> {
                 bridge.previous.copy_from_slice(&self.v);
             }
             for v in &mut self.v {
-                *v = decay * *v + drive;
+                *v = decay.mul_add(*v, drive);
             }
             // The noise is drawn (keyed by step) whether or not the neuron is clamped, so the
             // streams never depend on the dynamics.

@@ -1,8 +1,9 @@
 //! Integration methods and their per-step constants, computed once before the time loop.
 //!
 //! Both methods advance the membrane with the same affine step
-//! `V_k = decay V_{k-1} + gain (e_l + r_m I(t_{k-1})) + noise_k`,
-//! so one time loop serves both; only the constants differ:
+//! `V_k = decay V_{k-1} + gain (e_l + r_m I(t_{k-1})) + noise_k`
+//! (computed as two fused multiply-adds, `decay V + drive` and then `+ noise`, each rounded
+//! once), so one time loop serves both; only the constants differ:
 //! - `Euler` (the tutorial's forward Euler / Euler-Maruyama): `decay = 1 - dt/tau_m`,
 //!   `gain = dt/tau_m`, white-noise step `sigma_v sqrt(2 dt/tau_m) xi`;
 //! - `Exact` (exponential propagator for input held constant over the step, exact OU

@@ -146,19 +146,32 @@ impl Moments {
     /// with `d = v - values[0]`, `mean = values[0] + sum(d)/n` and
     /// `m2 = sum(d^2) - sum(d)^2/n` (never below 0). V varies by millivolts around tens of
     /// millivolts, so the shift removes the cancellation of the plain sums; identical values
-    /// give exactly their value and m2 = 0. The sums run in eight fixed partial sums
-    /// ([`lane_sum`]), so they vectorize and their rounding depends only on `values`; the
-    /// AVX-512 kernel (`crate::simd`) computes the same sums inside the step.
+    /// give exactly their value and m2 = 0. The sums run in eight fixed partial sums (element
+    /// i goes to sum i mod 8, `d^2` added with one fused multiply-add) added pairwise at the
+    /// end ([`pairwise_sum8`]): a fixed order, so they vectorize and their rounding depends only
+    /// on `values`; the AVX-512 kernel (`crate::simd`) computes the same sums inside the step.
     #[inline(always)]
     pub fn of(values: &[f64]) -> Self {
         let Some(&shift) = values.first() else {
             return Self::default();
         };
-        let [d, q] = lane_sum(values, |v| {
+        let (mut sums, mut squares) = ([0.0; 8], [0.0; 8]);
+        let mut add = |i: usize, v: f64| {
             let d = v - shift;
-            [d, d * d]
-        });
-        Self::from_shifted_sums(values.len() as f64, shift, d, q)
+            sums[i] += d;
+            squares[i] = d.mul_add(d, squares[i]);
+        };
+        let groups = values.chunks_exact(8);
+        let rest = groups.remainder();
+        for group in groups {
+            for (i, &v) in group.iter().enumerate() {
+                add(i, v);
+            }
+        }
+        for (i, &v) in rest.iter().enumerate() {
+            add(i, v);
+        }
+        Self::from_shifted_sums(values.len() as f64, shift, pairwise_sum8(sums), pairwise_sum8(squares))
     }
 
     /// The moments of `count` values from `sum(v - shift)` and `sum((v - shift)^2)`.
@@ -184,28 +197,6 @@ impl Moments {
         self.m2 += other.m2 + delta * delta * self.count * other.count / count;
         self.count = count;
     }
-}
-
-/// The sums over `values` of the two components of `f`, each in eight interleaved partial
-/// sums (element i goes to sum i mod 8) added pairwise at the end: a fixed order, so the
-/// result depends only on `values`, and a loop the compiler vectorizes.
-#[inline(always)]
-fn lane_sum(values: &[f64], f: impl Fn(f64) -> [f64; 2]) -> [f64; 2] {
-    let (mut first, mut second) = ([0.0; 8], [0.0; 8]);
-    let groups = values.chunks_exact(8);
-    let rest = groups.remainder();
-    for group in groups {
-        let group: &[f64; 8] = group.try_into().expect("chunks_exact(8) gives 8 values");
-        let terms = group.map(&f);
-        first = std::array::from_fn(|i| first[i] + terms[i][0]);
-        second = std::array::from_fn(|i| second[i] + terms[i][1]);
-    }
-    for (i, &v) in rest.iter().enumerate() {
-        let [x, y] = f(v);
-        first[i] += x;
-        second[i] += y;
-    }
-    [pairwise_sum8(first), pairwise_sum8(second)]
 }
 
 /// The sum of eight partial sums in a fixed pairwise order.

@@ -16,9 +16,10 @@
 //! and `engine::tests` checks every copy against the portable one bit for bit.
 //!
 //! All copies compute the same bits: Rust never contracts `a * b + c` into a fused
-//! multiply-add (where the normal transform wants one it asks with `mul_add`, which is an
-//! FMA instruction in the AVX2 and AVX-512 copies and a correctly rounded libm call in the
-//! portable one), the kernels call no other libm function (see
+//! multiply-add (where the code wants one, in the normal transform, the membrane step and the
+//! sum of squares of the moments, it asks with `mul_add`, which is an FMA instruction in the
+//! AVX2 and AVX-512 copies and a correctly rounded libm call in the portable one), the
+//! kernels call no other libm function (see
 //! [`crate::rng::minus_two_ln_uniform`]), and IEEE add, multiply, divide, square root and
 //! fused multiply-add are correctly rounded at every vector width.
 #![allow(unsafe_code)]
@@ -376,12 +377,8 @@ mod avx512 {
     ) -> (__m512d, __mmask8) {
         unsafe {
             let old = _mm512_loadu_pd(v);
-            let affine = _mm512_add_pd(_mm512_mul_pd(b.decay, old), b.drive);
-            let x = if NOISY {
-                _mm512_add_pd(affine, _mm512_mul_pd(b.scale, _mm512_cvtps_pd(_mm256_loadu_ps(xi))))
-            } else {
-                affine
-            };
+            let affine = _mm512_fmadd_pd(b.decay, old, b.drive);
+            let x = if NOISY { _mm512_fmadd_pd(b.scale, _mm512_cvtps_pd(_mm256_loadu_ps(xi)), affine) } else { affine };
             let rel = _mm512_loadu_pd(release);
             let free = _mm512_cmp_pd_mask::<_CMP_LE_OQ>(rel, b.now);
             let crossed = _mm512_mask_cmp_pd_mask::<_CMP_GE_OQ>(free, x, b.v_th);
@@ -418,7 +415,7 @@ mod avx512 {
         // and that fired has a byte per 8 lanes.
         // Lanes of group g that hold neurons: all 8 but in the last group with neurons; the
         // padding lanes after it are stepped (whole groups of them are skipped) but add +0.0
-        // to the sums (the identity here: the sums start at +0.0, as in `lane_sum`, and so
+        // to the sums (the identity here: the sums start at +0.0, as in `Moments::of`, and so
         // are never -0.0). (Masking the spike bits here too, `mask & real`, made LLVM fail
         // with "Cannot emit physreg copy instruction" in some builds; the caller drops them.)
         let groups = neurons.div_ceil(8);
@@ -432,7 +429,7 @@ mod avx512 {
         let shift = _mm512_set1_pd(shift_value);
         let d = _mm512_maskz_sub_pd(real(0), first, shift);
         let zero = _mm512_setzero_pd();
-        let (mut s1, mut s2) = (_mm512_add_pd(zero, d), _mm512_add_pd(zero, _mm512_mul_pd(d, d)));
+        let (mut s1, mut s2) = (_mm512_add_pd(zero, d), _mm512_fmadd_pd(d, d, zero));
         // Whole groups of neurons without a mask, then the last group with neurons.
         for (h, fired) in fired[1..groups.max(2) - 1].iter_mut().enumerate() {
             let j = 8 * (h + 1);
@@ -440,7 +437,7 @@ mod avx512 {
             *fired = mask;
             let d = _mm512_sub_pd(new, shift);
             s1 = _mm512_add_pd(s1, d);
-            s2 = _mm512_add_pd(s2, _mm512_mul_pd(d, d));
+            s2 = _mm512_fmadd_pd(d, d, s2);
         }
         if groups > 1 {
             let j = 8 * (groups - 1);
@@ -448,7 +445,7 @@ mod avx512 {
             fired[groups - 1] = mask;
             let d = _mm512_maskz_sub_pd(last, new, shift);
             s1 = _mm512_add_pd(s1, d);
-            s2 = _mm512_add_pd(s2, _mm512_mul_pd(d, d));
+            s2 = _mm512_fmadd_pd(d, d, s2);
         }
         let (mut l1, mut l2) = ([0.0; 8], [0.0; 8]);
         // SAFETY: 8 doubles each.

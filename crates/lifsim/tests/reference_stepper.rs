@@ -2,7 +2,8 @@
 //!
 //! The reference draws every noise sample with [`lifsim::rng::normal_sample`] (or
 //! `symmetric_sample`), one neuron and one step at a time, and applies the documented rule:
-//! `V_k = decay V_{k-1} + drive[k]`, then `V_k += noise_scale xi_{k-1}`, then the refractory
+//! `V_k = decay V_{k-1} + drive[k]`, then `V_k += noise_scale xi_{k-1}` (each one fused
+//! multiply-add, one rounding), then the refractory
 //! clamp (`n_ref - 1` further steps at `v_reset` after a spike step), the threshold test and
 //! the reset.
 
@@ -31,8 +32,8 @@ fn reference(sim: &Simulation, at_step: usize) -> (Vec<(u32, u32)>, Vec<f64>) {
                 lifsim::Noise::Tutorial { .. } => symmetric_sample(sim.seed, Stream::InputNoise, i, sample),
                 _ => 0.0,
             };
-            v = c.decay * v + drive;
-            v += c.noise_scale * xi;
+            v = c.decay.mul_add(v, drive);
+            v = c.noise_scale.mul_add(xi, v);
             if hold > 0 {
                 hold -= 1;
                 v = sim.neuron.v_reset;
