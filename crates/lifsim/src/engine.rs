@@ -474,6 +474,9 @@ impl<N: NoiseSource> Kernel for Window<'_, N> {
             }
             chunk.record(k, shared);
         }
+        for &neuron in &chunk.log.spikes {
+            chunk.spike_count[neuron as usize - chunk.first] += 1;
+        }
     }
 }
 
@@ -561,18 +564,27 @@ impl<N: NoiseSource> Chunk<N> {
         let mut spikes = 0;
         for (g, group) in groups.by_ref().enumerate() {
             if group.iter().fold(0, |any, f| any | f.to_bits()) != 0 {
-                spikes += log_group(group, self.first + 8 * g, &mut self.spike_count[8 * g..], &mut self.log.spikes);
+                spikes += log_group(group, self.first + 8 * g, &mut self.log.spikes);
             }
         }
-        spikes
-            + log_group(groups.into_remainder(), self.first + tail, &mut self.spike_count[tail..], &mut self.log.spikes)
+        spikes + log_group(groups.into_remainder(), self.first + tail, &mut self.log.spikes)
     }
 
-    /// [`Chunk::log_spikes`] for the AVX-512 step's spike bits, tested 64 lanes at a time
-    /// (bits of padding lanes, from `len` on, are dropped).
+    /// [`Chunk::log_spikes`] for the AVX-512 step's spike bits, read 64 lanes at a time (bits
+    /// of padding lanes, from `len` on, are dropped).
+    ///
+    /// About one word in four has a spike, at random, so a test per word (and a loop over its
+    /// bits) mispredicts often: the first spike of every word is written without a branch,
+    /// into room made for one per word (a word without spike writes a value that the next
+    /// write or the final length discards), and only the rare words with a second spike take
+    /// a branch.
     #[inline(always)]
     fn log_fired_bits(&mut self) -> u32 {
-        let mut spikes = 0;
+        let words = self.fired_bits.len().div_ceil(8);
+        let spikes = &mut self.log.spikes;
+        let start = spikes.len();
+        spikes.resize(start + words + 1, 0);
+        let mut next = start;
         for (word_index, word) in self.fired_bits.chunks(8).enumerate() {
             let mut bits = match <[u8; 8]>::try_from(word) {
                 Ok(whole) => u64::from_le_bytes(whole),
@@ -582,15 +594,22 @@ impl<N: NoiseSource> Chunk<N> {
             if neurons < 64 {
                 bits &= (1u64 << neurons) - 1;
             }
-            while bits != 0 {
-                let i = 64 * word_index + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                self.spike_count[i] += 1;
-                self.log.spikes.push((self.first + i) as u32);
-                spikes += 1;
+            let lane0 = self.first + 64 * word_index;
+            spikes[next] = (lane0 + bits.trailing_zeros() as usize) as u32;
+            next += usize::from(bits != 0);
+            bits &= bits.wrapping_sub(1);
+            if bits != 0 {
+                spikes.truncate(next);
+                while bits != 0 {
+                    spikes.push((lane0 + bits.trailing_zeros() as usize) as u32);
+                    bits &= bits - 1;
+                }
+                next = spikes.len();
+                spikes.resize(next + words - word_index, 0);
             }
         }
-        spikes
+        spikes.truncate(next);
+        (next - start) as u32
     }
 
     #[inline(always)]
@@ -608,15 +627,14 @@ impl<N: NoiseSource> Chunk<N> {
     }
 }
 
-/// Logs the spikes flagged in `fired` (neurons `first + i`), counts them in `spike_count[i]`
-/// and clears their flags; returns their number. Out of line: most groups never get here.
+/// Logs the spikes flagged in `fired` (neurons `first + i`) and clears their flags; returns
+/// their number. Out of line: most groups never get here.
 #[inline(never)]
-fn log_group(fired: &mut [f64], first: usize, spike_count: &mut [u32], log: &mut Vec<u32>) -> u32 {
+fn log_group(fired: &mut [f64], first: usize, log: &mut Vec<u32>) -> u32 {
     let mut spikes = 0;
-    for (i, (fired, count)) in fired.iter_mut().zip(spike_count).enumerate() {
+    for (i, fired) in fired.iter_mut().enumerate() {
         if *fired != 0.0 {
             *fired = 0.0;
-            *count += 1;
             log.push((first + i) as u32);
             spikes += 1;
         }
