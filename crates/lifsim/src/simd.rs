@@ -232,8 +232,9 @@ mod avx512 {
             let big: [__mmask16; L] = each!(i => _mm512_cmp_ps_mask::<_CMP_GT_OQ>(m[i], c(std::f32::consts::SQRT_2)));
             let f: [__m512; L] = each!(i => _mm512_sub_ps(_mm512_mask_mul_ps(m[i], big[i], m[i], c(0.5)), c(1.0)));
             let k: [__m512; L] = each!(i => _mm512_mask_add_ps(e[i], big[i], e[i], c(1.0)));
-            let mut g = [c(MINUS_TWO_LN_POLY[8]); L];
-            for &coefficient in MINUS_TWO_LN_POLY[..8].iter().rev() {
+            let highest = MINUS_TWO_LN_POLY.len() - 1;
+            let mut g = [c(MINUS_TWO_LN_POLY[highest]); L];
+            for &coefficient in MINUS_TWO_LN_POLY[..highest].iter().rev() {
                 g = each!(i => fma(g[i], f[i], c(coefficient)));
             }
             let q: [__m512; L] =
@@ -245,8 +246,8 @@ mod avx512 {
                 fma(y, c(std::f32::consts::PI / 2_147_483_648.0), c(-std::f32::consts::FRAC_PI_4))
             });
             let z: [__m512; L] = each!(i => _mm512_mul_ps(th[i], th[i]));
-            let (mut sin_poly, mut cos_poly) = ([c(SIN_POLY[3]); L], [c(COS_POLY[3]); L]);
-            for d in (0..3).rev() {
+            let (mut sin_poly, mut cos_poly) = ([c(SIN_POLY[2]); L], [c(COS_POLY[2]); L]);
+            for d in (0..2).rev() {
                 sin_poly = each!(i => fma(z[i], sin_poly[i], c(SIN_POLY[d])));
                 cos_poly = each!(i => fma(z[i], cos_poly[i], c(COS_POLY[d])));
             }
