@@ -16,8 +16,8 @@
 //! and `engine::tests` checks every copy against the portable one bit for bit.
 //!
 //! All copies compute the same bits: Rust never contracts `a * b + c` into a fused
-//! multiply-add (where the code wants one, in the normal transform, the membrane step and the
-//! sum of squares of the moments, it asks with `mul_add`, which is an FMA instruction in the
+//! multiply-add (where the code wants one, in the normal transform and the membrane step, it
+//! asks with `mul_add`, which is an FMA instruction in the
 //! AVX2 and AVX-512 copies and a correctly rounded libm call in the portable one), the
 //! kernels call no other libm function (see
 //! [`crate::rng::minus_two_ln_uniform`]), and IEEE add, multiply, divide, square root and
@@ -430,7 +430,7 @@ mod avx512 {
         let shift = _mm512_set1_pd(shift_value);
         let d = _mm512_maskz_sub_pd(real(0), first, shift);
         let zero = _mm512_setzero_pd();
-        let (mut s1, mut s2) = (_mm512_add_pd(zero, d), _mm512_fmadd_pd(d, d, zero));
+        let (mut s1, mut s2) = (_mm512_add_pd(zero, d), _mm512_add_pd(zero, _mm512_mul_pd(d, d)));
         // Whole groups of neurons without a mask, then the last group with neurons.
         for (h, fired) in fired[1..groups.max(2) - 1].iter_mut().enumerate() {
             let j = 8 * (h + 1);
@@ -438,7 +438,7 @@ mod avx512 {
             *fired = mask;
             let d = _mm512_sub_pd(new, shift);
             s1 = _mm512_add_pd(s1, d);
-            s2 = _mm512_fmadd_pd(d, d, s2);
+            s2 = _mm512_add_pd(s2, _mm512_mul_pd(d, d));
         }
         if groups > 1 {
             let j = 8 * (groups - 1);
@@ -446,7 +446,7 @@ mod avx512 {
             fired[groups - 1] = mask;
             let d = _mm512_maskz_sub_pd(last, new, shift);
             s1 = _mm512_add_pd(s1, d);
-            s2 = _mm512_fmadd_pd(d, d, s2);
+            s2 = _mm512_add_pd(s2, _mm512_mul_pd(d, d));
         }
         let (mut l1, mut l2) = ([0.0; 8], [0.0; 8]);
         // SAFETY: 8 doubles each.
