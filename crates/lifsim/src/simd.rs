@@ -424,7 +424,8 @@ mod avx512 {
         let last = (0xFFu16 >> (8 * groups - neurons)) as u8;
         let real = |g: usize| -> u8 { if g + 1 < groups { 0xFF } else { last } };
         let (first, mask) = unsafe { group::<NOISY>(&b, vp, rp, xp) };
-        fired.fill(0);
+        // Every group with neurons is written below; only the groups of padding are cleared.
+        fired[groups..].fill(0);
         fired[0] = mask;
         let shift_value = _mm512_cvtsd_f64(first);
         let shift = _mm512_set1_pd(shift_value);
