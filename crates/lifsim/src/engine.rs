@@ -10,8 +10,9 @@
 //!
 //! The step itself is generic over the noise source (monomorphized, no dynamic dispatch):
 //! `V_k = fma(factor_k, value_k, fma(decay, V_{k-1}, drive[k]))` (the noise increment
-//! `noise_k = factor_k value_k`, each fused multiply-add rounded once), then the refractory clamp, the threshold test
-//! and the reset (see [`crate::integrate`] and [`crate::LifParams::refractory_steps`]).
+//! `noise_k = factor_k value_k`, each fused multiply-add rounded once), then the refractory
+//! clamp, the threshold test and the reset (see [`crate::integrate`] and
+//! [`crate::LifParams::refractory_steps`]).
 //!
 //! Speed: a chunk's state is structure-of-arrays, and each step is a few branch-free passes
 //! over it that LLVM vectorizes: one fused pass for the affine update, noise, clamp, threshold
@@ -144,8 +145,9 @@ trait NoiseSource: Send {
 
     /// The fused step: with `lanes = (v, release, fired)`, calls for each neuron `j` in order
     /// `update(&mut v[j], &mut release[j], &mut fired[j], noise_j)`, `noise_j` being the
-    /// `[factor, value]` that [`NoiseSource::add`] would add to `v[j]` for `sample`, and advances the
-    /// source's own state in the same loop: one pass over the chunk instead of one per stage.
+    /// `[factor, value]` that [`NoiseSource::add`] would add to `v[j]` for `sample`, and
+    /// advances the source's own state in the same loop: one pass over the chunk instead of one
+    /// per stage.
     fn each(&mut self, sample: u64, lanes: Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, Product));
 
     /// Whether [`NoiseSource::plain_normals`] can return `Some`.
@@ -474,6 +476,7 @@ impl<N: NoiseSource> Kernel for Window<'_, N> {
             }
             chunk.record(k, shared);
         }
+        // Counted once per window from the log, off the step's hot path.
         for &neuron in &chunk.log.spikes {
             chunk.spike_count[neuron as usize - chunk.first] += 1;
         }

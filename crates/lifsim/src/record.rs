@@ -148,9 +148,10 @@ impl Moments {
     /// millivolts, so the shift removes the cancellation of the plain sums; identical values
     /// give exactly their value and m2 = 0. The sums run in eight fixed partial sums (element
     /// i goes to sum i mod 8; `d^2` is multiplied, then added: a fused multiply-add here made
-    /// the generic loop about 10 % slower for the noises without a hand-written kernel) added pairwise at the
-    /// end ([`pairwise_sum8`]): a fixed order, so they vectorize and their rounding depends only
-    /// on `values`; the AVX-512 kernel (`crate::simd`) computes the same sums inside the step.
+    /// the generic loop about 10 % slower for the noises without a hand-written kernel) added
+    /// pairwise at the end ([`pairwise_sum8`]): a fixed order, so they vectorize and their
+    /// rounding depends only on `values`; the AVX-512 kernel (`crate::simd`) computes the same
+    /// sums inside the step.
     #[inline(always)]
     pub fn of(values: &[f64]) -> Self {
         let Some(&shift) = values.first() else {
