@@ -2,8 +2,8 @@
 //!
 //! The ensemble is cut into chunks of [`chunk_len`] neurons, a size that never depends on the
 //! thread count. Time advances in windows of [`window_steps`] steps: in each window every chunk runs
-//! all its steps with its state in cache (chunks in parallel on the current rayon pool), then
-//! the chunks' logs are merged in chunk order. Every random number is keyed by (seed, neuron,
+//! all its steps with its state in cache (chunks in parallel on the current rayon pool), and
+//! the chunks' logs are merged in chunk order while the next window runs. Every random number is keyed by (seed, neuron,
 //! sample) ([`crate::rng`]), so results are bit-identical for any number of threads and a
 //! neuron's trajectory does not depend on the ensemble size. Between windows the caller sees
 //! the progress and may cancel.
@@ -55,23 +55,22 @@ pub fn chunk_len(n: usize) -> usize {
 }
 
 /// Most steps per window between merges and progress reports. Long enough that the
-/// per-window costs (waking the pool's threads, the serial merge, the last chunk's wait) stay
-/// a few percent of a window at n = 1e4 (16 chunks of 640 neurons and 1024 steps: about 12 ms
-/// of work).
+/// per-window costs (waking the pool's threads, the last chunk's wait) stay a few percent of
+/// a window at n = 1e4 (16 chunks of 640 neurons and 1024 steps: about 12 ms of work).
 pub const WINDOW: usize = 1024;
-/// Chunk-steps logged per window (18 bytes each, plus the window's spikes): bounds the logs
-/// at about 10 MB.
-const WINDOW_CHUNK_STEPS: usize = 1 << 19;
+/// Chunk-steps logged per window (18 bytes each, plus the window's spikes): bounds each of
+/// the two sets of logs (the window being computed, the one being merged) at about 5 MB.
+const WINDOW_CHUNK_STEPS: usize = 1 << 18;
 
 /// Steps per window for `n` neurons: [`WINDOW`], fewer for large ensembles so that the
-/// chunks' logs stay near 10 MB (at n = 1e6, 536 steps; shorter windows are slower there, as
-/// each chunk's state comes back from memory once per window: 67 steps measured 7 % slower
-/// than 134) and a cancel is seen within a fraction of a second. The window length never
-/// changes a result: merging is per step, in chunk order.
+/// chunks' logs stay near 5 MB per window (at n = 1e6, 268 steps, measured as fast as 536;
+/// much shorter windows are slower, as each chunk's state comes back from memory once per
+/// window: 67 steps measured 7 % slower than 134) and a cancel is seen within a fraction of a
+/// second. The window length never changes a result: merging is per step, in chunk order.
 ///
 /// ```
 /// assert_eq!(lifsim::engine::window_steps(1_000), 1024);
-/// assert_eq!(lifsim::engine::window_steps(1_000_000), 536);
+/// assert_eq!(lifsim::engine::window_steps(1_000_000), 268);
 /// ```
 pub fn window_steps(n: usize) -> usize {
     (WINDOW_CHUNK_STEPS / n.div_ceil(chunk_len(n)).max(1)).clamp(16, WINDOW)
@@ -720,15 +719,37 @@ fn run_generic<N: NoiseSource>(
     };
     let window = window_steps(sim.n);
     let mut scratch = MergeScratch::default();
+    let places: Vec<ChunkPlace> =
+        chunks.iter().map(|c| ChunkPlace { first: c.first, len: c.len, traced: c.traced }).collect();
+    // The logs of the last window computed, merged while the chunks compute the next one, then
+    // swapped with the chunks' logs. The merge is serial, 3-4 % of a one-thread run: this
+    // takes it off the critical path with two threads or more (n = 1e5, 2 threads: 0.555 /
+    // 0.573 -> 0.523 / 0.559 ns min / median of 5 interleaved runs).
+    let mut logged: Vec<ChunkLog> = chunks.iter().map(|_| ChunkLog::default()).collect();
+    let mut unmerged: Option<(usize, usize)> = None;
     let mut start = 0;
     while start < sim.steps {
         let end = (start + window).min(sim.steps);
-        chunks.par_iter_mut().for_each(|chunk| isa.run(&mut Window { chunk, start, end, shared: &shared }));
-        merge_window(&mut rec, &chunks, start, end, &mut scratch);
+        let shared = &shared;
+        rayon::join(
+            || chunks.par_iter_mut().for_each(|chunk| isa.run(&mut Window { chunk, start, end, shared })),
+            || {
+                if let Some((start, end)) = unmerged {
+                    merge_window(&mut rec, &places, &logged, start, end, &mut scratch);
+                }
+            },
+        );
+        for (chunk, log) in chunks.iter_mut().zip(&mut logged) {
+            std::mem::swap(&mut chunk.log, log);
+        }
+        unmerged = Some((start, end));
         start = end;
         if control(Progress { steps_done: end, steps_total: sim.steps }).is_break() {
             return Err(Error::Cancelled);
         }
+    }
+    if let Some((start, end)) = unmerged {
+        merge_window(&mut rec, &places, &logged, start, end, &mut scratch);
     }
     rec.spike_count = chunks.iter().flat_map(|c| c.spike_count.iter().copied()).collect();
     rec.histograms = spec
@@ -754,21 +775,38 @@ struct MergeScratch {
     next: Vec<usize>,
 }
 
-/// Appends one window of chunk logs to the recording, in chunk order; `scratch` is reused
-/// between windows.
+/// Where a chunk's neurons sit in the ensemble, for [`merge_window`].
+struct ChunkPlace {
+    /// Index of the chunk's first neuron.
+    first: usize,
+    /// Neurons in the chunk.
+    len: usize,
+    /// How many of them are traced.
+    traced: usize,
+}
+
+/// Appends one window of chunk logs (`logs[c]` of the chunk at `places[c]`) to the recording,
+/// in chunk order; `scratch` is reused between windows.
 ///
 /// Chunk-major, so that each chunk's log is read sequentially: every step's moments are merged
 /// over the chunks in chunk order (so the result is the same for any thread count), and each
 /// chunk's spikes are copied to their place in the step-then-neuron order of the recording.
-fn merge_window<N>(rec: &mut Recording, chunks: &[Chunk<N>], start: usize, end: usize, scratch: &mut MergeScratch) {
+fn merge_window(
+    rec: &mut Recording,
+    places: &[ChunkPlace],
+    logs: &[ChunkLog],
+    start: usize,
+    end: usize,
+    scratch: &mut MergeScratch,
+) {
     let steps = end - start;
     let MergeScratch { totals, counts, next } = scratch;
     totals.clear();
     totals.resize(steps, Moments::default());
     counts.clear();
     counts.resize(steps, 0);
-    for chunk in chunks {
-        let (log, count) = (&chunk.log, chunk.len as f64);
+    for (place, log) in places.iter().zip(logs) {
+        let count = place.len as f64;
         for (i, (total, spikes)) in totals.iter_mut().zip(counts.iter_mut()).enumerate() {
             total.merge(&log.moments(i, count));
             *spikes += usize::from(log.spikes_per_step[i]);
@@ -791,9 +829,9 @@ fn merge_window<N>(rec: &mut Recording, chunks: &[Chunk<N>], start: usize, end: 
         rec.spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
     }
     rec.spikes.neuron.resize(offset, 0);
-    for chunk in chunks {
-        let mut logged = chunk.log.spikes.as_slice();
-        for (place, &spikes) in next.iter_mut().zip(&chunk.log.spikes_per_step) {
+    for log in logs {
+        let mut logged = log.spikes.as_slice();
+        for (place, &spikes) in next.iter_mut().zip(&log.spikes_per_step) {
             let (now, later) = logged.split_at(spikes as usize);
             rec.spikes.neuron[*place..*place + now.len()].copy_from_slice(now);
             *place += now.len();
@@ -804,8 +842,8 @@ fn merge_window<N>(rec: &mut Recording, chunks: &[Chunk<N>], start: usize, end: 
     let traces = &mut rec.traces;
     if traces.neurons > 0 {
         let first_sample = start.div_ceil(traces.every);
-        for chunk in chunks.iter().filter(|c| c.traced > 0) {
-            for (s, values) in chunk.log.traces.chunks_exact(chunk.traced).enumerate() {
+        for (chunk, log) in places.iter().zip(logs).filter(|(c, _)| c.traced > 0) {
+            for (s, values) in log.traces.chunks_exact(chunk.traced).enumerate() {
                 for (j, &v) in values.iter().enumerate() {
                     traces.values[(chunk.first + j) * traces.samples + first_sample + s] = v;
                 }
