@@ -68,3 +68,18 @@ def test_the_gil_is_released_during_a_run():
     assert elapsed > 0.2, "the run was too short to tell"
     # Holding the GIL for the whole run would leave the counter at (almost) its old value.
     assert during > 10000, during
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="lists threads through Linux /proc")
+def test_calls_with_the_same_thread_count_share_one_pool():
+    def threads():
+        return set(os.listdir("/proc/self/task"))
+
+    lifsim.simulate(n=10, t_max="10 ms", threads=3)
+    after_first = threads()
+    for _ in range(3):
+        lifsim.simulate(n=10, t_max="10 ms", threads=3)
+    # A new pool per call would start three new threads (new ids) each time.
+    assert threads() == after_first
+    lifsim.simulate(n=10, t_max="10 ms", threads=2)
+    assert len(threads() - after_first) == 2, "a pool of another size starts its own workers"
