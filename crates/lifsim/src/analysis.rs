@@ -160,6 +160,21 @@ pub fn fano_factor(counts: &[u32]) -> f64 {
     if mean > 0.0 { var / mean } else { f64::NAN }
 }
 
+/// Each interspike interval in whole grid steps whose two spikes lie in the window, pooled
+/// over neurons in the order of their second spike (spikes in step order, as recorded).
+fn interval_steps<'a>(
+    neurons: &'a [u32],
+    steps: &'a [u32],
+    n: usize,
+    window: &'a Window,
+) -> impl Iterator<Item = u32> + 'a {
+    let mut last = vec![u32::MAX; n];
+    neurons.iter().zip(steps).filter(|&(_, &step)| window.contains(step)).filter_map(move |(&neuron, &step)| {
+        let previous = std::mem::replace(&mut last[neuron as usize], step);
+        (previous != u32::MAX).then(|| step - previous)
+    })
+}
+
 /// Every interspike interval (s) whose two spikes lie in the window, pooled over neurons in
 /// the order of their second spike.
 ///
@@ -171,22 +186,38 @@ pub fn fano_factor(counts: &[u32]) -> f64 {
 /// assert!((isi[0] - 3e-3).abs() < 1e-15 && (isi[1] - 4e-3).abs() < 1e-15);
 /// ```
 pub fn intervals_of(neurons: &[u32], steps: &[u32], n: usize, window: &Window) -> Vec<f64> {
-    let mut last: Vec<Option<u32>> = vec![None; n];
-    let mut intervals = Vec::new();
-    for (&neuron, &step) in neurons.iter().zip(steps) {
-        if !window.contains(step) {
-            continue;
-        }
-        if let Some(previous) = last[neuron as usize].replace(step) {
-            intervals.push(f64::from(step - previous) * window.dt());
-        }
-    }
-    intervals
+    interval_steps(neurons, steps, n, window).map(|k| f64::from(k) * window.dt()).collect()
 }
 
 /// The interspike intervals of a recording in a window (s); see [`intervals_of`].
 pub fn intervals(rec: &Recording, window: &Window) -> Vec<f64> {
     intervals_of(&rec.spikes.neuron, &rec.spikes.step, rec.n, window)
+}
+
+/// How many interspike intervals of a recording in a window last each whole number of grid
+/// steps: entry `k` counts the intervals of `k dt` seconds. The same intervals as
+/// [`intervals`], in memory that grows with the steps, not with the spikes (for the ISI
+/// histogram of a million neurons, 80 kB instead of 432 MB).
+///
+/// ```
+/// let rec = lifsim::run(&lifsim::Config::default().build().unwrap()).unwrap();
+/// let w = lifsim::analysis::Window::new(0.0, f64::INFINITY, rec.dt, rec.steps);
+/// let tally = lifsim::analysis::interval_step_tally(&rec, &w);
+/// let all = lifsim::analysis::intervals(&rec, &w);
+/// assert_eq!(tally.iter().sum::<u64>(), all.len() as u64);
+/// let shortest = tally.iter().position(|&c| c > 0).unwrap();
+/// assert_eq!(shortest as f64 * rec.dt, all.iter().copied().fold(f64::INFINITY, f64::min));
+/// ```
+pub fn interval_step_tally(rec: &Recording, window: &Window) -> Vec<u64> {
+    let mut tally = Vec::new();
+    for k in interval_steps(&rec.spikes.neuron, &rec.spikes.step, rec.n, window) {
+        let k = k as usize;
+        if k >= tally.len() {
+            tally.resize(k + 1, 0);
+        }
+        tally[k] += 1;
+    }
+    tally
 }
 
 /// The coefficient of variation `std / mean` of intervals (1/N standard deviation, as
@@ -230,19 +261,12 @@ pub struct IntervalSummary {
 /// assert!((s.cv - lifsim::analysis::cv(&all)).abs() < 1e-12);
 /// ```
 pub fn interval_summary(rec: &Recording, window: &Window) -> IntervalSummary {
-    let mut last = vec![u32::MAX; rec.n];
     let (mut count, mut sum, mut sum_sq) = (0u128, 0u128, 0u128);
-    for (&neuron, &step) in rec.spikes.neuron.iter().zip(&rec.spikes.step) {
-        if !window.contains(step) {
-            continue;
-        }
-        let previous = std::mem::replace(&mut last[neuron as usize], step);
-        if previous != u32::MAX {
-            let steps = u128::from(step - previous);
-            count += 1;
-            sum += steps;
-            sum_sq += steps * steps;
-        }
+    for k in interval_steps(&rec.spikes.neuron, &rec.spikes.step, rec.n, window) {
+        let steps = u128::from(k);
+        count += 1;
+        sum += steps;
+        sum_sq += steps * steps;
     }
     let n = count as f64;
     let mean_steps = sum as f64 / n;

@@ -72,14 +72,17 @@ impl Figure for RasterPlot<'_> {
     }
 }
 
-/// A histogram of `values` (already in display units) with a statistic in its legend.
+/// A histogram of values that are whole multiples of a quantum (ISIs of dt, spike counts of
+/// 1), with a statistic in its legend. The values come as a tally, so that its memory grows
+/// with their range, not with their number (54 million ISIs at n = 1e6).
 pub struct CountsPlot {
     /// Figure title.
     pub title: String,
-    /// The values to bin.
-    pub values: Vec<f64>,
-    /// The data are multiples of this step (dt for ISIs, 1 for counts): bins are whole
-    /// multiples of it, centred on the possible values, so that no bin is systematically empty.
+    /// `tally[k]`: how many values equal `k quantum`.
+    pub tally: Vec<u64>,
+    /// The step between possible values, in display units (dt in ms for ISIs, 1 for counts):
+    /// bins are whole multiples of it, centred on the possible values, so that no bin is
+    /// systematically empty.
     pub quantum: f64,
     /// Axis label of the values, with unit.
     pub x_label: String,
@@ -88,14 +91,16 @@ pub struct CountsPlot {
 }
 
 impl CountsPlot {
-    /// The ISI histogram of a recording, in ms, with the CV in the legend; `None` without ISIs.
+    /// The ISI histogram of a recording, in ms, with the CV in the legend; `None` for fewer
+    /// than two ISIs.
     pub fn isi(rec: &Recording, title: String) -> Option<Self> {
-        let isis = analysis::intervals(rec, &Window::new(0.0, f64::INFINITY, rec.dt, rec.steps));
-        let cv = Some(analysis::cv(&isis)).filter(|cv| cv.is_finite())?;
+        let window = Window::new(0.0, f64::INFINITY, rec.dt, rec.steps);
+        let summary = analysis::interval_summary(rec, &window);
+        let cv = Some(summary.cv).filter(|cv| cv.is_finite())?;
         Some(Self {
             title,
-            label: format!("{} ISIs, CV = {cv:.3}", isis.len()),
-            values: isis.iter().map(|i| i * 1e3).collect(),
+            label: format!("{} ISIs, CV = {cv:.3}", summary.count),
+            tally: analysis::interval_step_tally(rec, &window),
             quantum: rec.dt * 1e3,
             x_label: "interspike interval (ms)".into(),
         })
@@ -104,30 +109,31 @@ impl CountsPlot {
     /// The spike-count histogram of a recording, with the Fano factor; `None` without spikes.
     pub fn spike_counts(rec: &Recording, title: String) -> Option<Self> {
         let fano = Some(analysis::fano_factor(&rec.spike_count)).filter(|f| f.is_finite())?;
-        let counts: Vec<f64> = rec.spike_count.iter().map(|&c| f64::from(c)).collect();
         Some(Self {
             title,
-            label: format!("{} neurons, Fano factor = {fano:.3}", counts.len()),
-            values: counts,
+            label: format!("{} neurons, Fano factor = {fano:.3}", rec.spike_count.len()),
+            tally: analysis::count_histogram(&rec.spike_count),
             quantum: 1.0,
             x_label: format!("spikes per neuron in {} ms", round(rec.observed_time() * 1e3)),
         })
     }
 
+    /// `(from, to, count)` of each bin: at most 40 bins, each a whole number of quanta wide.
     fn bins(&self) -> Vec<(f64, f64, u64)> {
-        const MOST_BINS: f64 = 40.0;
-        let (lo, hi) = extent(self.values.iter().copied());
-        let values = ((hi - lo) / self.quantum).round() + 1.0;
-        let width = self.quantum * (values / MOST_BINS).ceil();
-        let lo = lo - self.quantum / 2.0;
-        let count = ((hi + self.quantum / 2.0 - lo) / width).ceil().max(1.0) as usize;
-        let mut bins: Vec<(f64, f64, u64)> =
-            (0..count).map(|b| (lo + b as f64 * width, lo + (b + 1) as f64 * width, 0)).collect();
-        for &v in &self.values {
-            let b = (((v - lo) / width) as usize).min(count - 1);
-            bins[b].2 += 1;
-        }
-        bins
+        const MOST_BINS: usize = 40;
+        let first = self.tally.iter().position(|&c| c > 0).unwrap_or(0);
+        let last = self.tally.iter().rposition(|&c| c > 0).unwrap_or(0);
+        let per_bin = (last - first + 1).div_ceil(MOST_BINS);
+        let width = self.quantum * per_bin as f64;
+        let lo = (first as f64 - 0.5) * self.quantum;
+        (first..=last)
+            .step_by(per_bin)
+            .map(|k| {
+                let count = self.tally[k..(k + per_bin).min(last + 1)].iter().sum();
+                let from = lo + ((k - first) / per_bin) as f64 * width;
+                (from, from + width, count)
+            })
+            .collect()
     }
 }
 
@@ -187,5 +193,26 @@ mod tests {
         assert_eq!(mean_var(&[1.0, 3.0]), Some((2.0, 2.0)));
         assert_eq!(mean_var(&[1.0]), None);
         assert_eq!(boxcar(&[0.0, 3.0, 0.0], 3), vec![1.5, 1.0, 1.5]);
+    }
+
+    fn counts_plot(tally: Vec<u64>, quantum: f64) -> CountsPlot {
+        CountsPlot { title: String::new(), tally, quantum, x_label: String::new(), label: String::new() }
+    }
+
+    #[test]
+    fn bins_are_centred_on_the_possible_values() {
+        let bins = counts_plot(vec![0, 0, 3, 1, 0, 2], 0.5).bins();
+        assert_eq!(bins, vec![(0.75, 1.25, 3), (1.25, 1.75, 1), (1.75, 2.25, 0), (2.25, 2.75, 2)]);
+    }
+
+    #[test]
+    fn a_wide_range_gets_at_most_40_bins_of_whole_quanta() {
+        // Values 10..=109 once each: 100 possible values, 3 per bin, 34 bins.
+        let tally: Vec<u64> = (0..110).map(|k| u64::from(k >= 10)).collect();
+        let bins = counts_plot(tally, 1.0).bins();
+        assert_eq!(bins.len(), 34);
+        assert_eq!(bins[0], (9.5, 12.5, 3));
+        assert_eq!(bins[33], (108.5, 111.5, 1));
+        assert_eq!(bins.iter().map(|b| b.2).sum::<u64>(), 100);
     }
 }
