@@ -18,8 +18,10 @@ pub const HEIGHT: u32 = 750;
 /// Resolution written into every PNG (dots per inch).
 pub const DPI: f64 = 150.0;
 
-/// The font family every text uses; it resolves to the bundled DejaVu Sans.
-const FONT: &str = "sans-serif";
+/// The font family every text uses. PNGs draw it with the bundled DejaVu Sans (registered
+/// under this name); SVGs name it, so a viewer uses DejaVu Sans where installed (the font
+/// the layout was measured with), else the same fallbacks as report.html.
+const FONT: &str = "DejaVu Sans, Verdana, sans-serif";
 /// DejaVu Sans, bundled so that text renders without any system font (license beside it).
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 

@@ -29,5 +29,7 @@ pub fn check_figure(dir: &Path, name: &str) {
     assert!(root.starts_with("<svg") || root.starts_with("<?xml"), "{name}.svg: root element");
     assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"), "{name}.svg: complete svg element");
     assert!(svg.contains("<text"), "{name}.svg: has text");
+    // The font the PNG's text was laid out with comes first, then fallbacks.
+    assert!(svg.contains("font-family=\"DejaVu Sans, Verdana, sans-serif\""), "{name}.svg: font family");
     assert!(svg.len() > 2_000, "{name}.svg is only {} bytes", svg.len());
 }
