@@ -73,7 +73,7 @@ PEER_SCRIPTS = {
 }
 LIFSIM_SETS = ["simulation.t_max=1", "simulation.dt=0.1e-3", "input.noise=white",
                'input.sigma_v=5 mV', 'input.i_mean=250 pA', 'neuron.t_ref=2 ms',
-               "simulation.method=euler", "record.traces=0"]
+               "simulation.method=euler", "record.traces=0", "record.hist_times=[]"]
 Z_LIMIT = 5.0
 
 

@@ -11,7 +11,7 @@ threads=${THREADS:-"1 2"}
 repeats=${REPEATS:-3}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-printf '%-8s %-8s %-7s %-12s %-10s %-14s %-10s\n' n threads repeat ns_per_nstep sim_s cpu_ns_nstep rss_MB
+printf '%-8s %-8s %-7s %-12s %-10s %-14s %-10s\n' n threads repeat ns_per_nstep sim_s cpu_ns_nstep rss_MiB
 for rep in $(seq 1 "$repeats"); do
   for n in $sizes; do
     for t in $threads; do

@@ -20,7 +20,7 @@ def run(n, seed=1, threads=1, stats=True):
     import lifsim
 
     kwargs = dict(n=n, t_max=T_MAX, dt=1e-4, noise="white", sigma_v="5 mV",
-                  i_mean="250 pA", t_ref="2 ms", method="euler", traces=0)
+                  i_mean="250 pA", t_ref="2 ms", method="euler", traces=0, hist_times=[])
     try:
         declared = inspect.signature(lifsim.simulate).parameters
     except (TypeError, ValueError):
