@@ -3,9 +3,9 @@
 //! The ensemble is cut into chunks of [`chunk_len`] neurons, a size that never depends on the
 //! thread count. Time advances in windows of [`window_steps`] steps: in each window every chunk runs
 //! all its steps with its state in cache (chunks in parallel on the current rayon pool), and
-//! the chunks' logs are merged in chunk order while the next window runs. Every random number is keyed by (seed, neuron,
-//! sample) ([`crate::rng`]), so results are bit-identical for any number of threads and a
-//! neuron's trajectory does not depend on the ensemble size. Between windows the caller sees
+//! the chunks' logs are merged in chunk order while the next window runs. Every random number
+//! is keyed by (seed, neuron, sample) ([`crate::rng`]), so results are bit-identical for any
+//! number of threads and a neuron's trajectory does not depend on the ensemble size. Between windows the caller sees
 //! the progress and may cancel.
 //!
 //! The step itself is generic over the noise source (monomorphized, no dynamic dispatch):

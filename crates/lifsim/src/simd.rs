@@ -150,9 +150,9 @@ pub(crate) struct StepLanes<'a> {
 /// One membrane step of a chunk with the AVX-512 kernel:
 /// `x = (decay v + drive) + noise_scale xi`, clamp while `release > now`, threshold, reset,
 /// `release = release_at` at a spike; writes one bit per lane into `fired` (byte `g`, bit
-/// `i`: lane `8 g + i`; the padding lanes of the last group of neurons may be set, the bytes of
-/// groups of padding only are not written) and returns the moments of the new V of the first `step.neurons` lanes
-/// ([`Moments::of`]'s value). `None`, touching nothing, when `isa`
+/// `i`: lane `8 g + i`; the padding lanes of the last group of neurons may be set, the bytes
+/// of groups of padding only are not written) and returns the moments of the new V of the
+/// first `step.neurons` lanes ([`Moments::of`]'s value). `None`, touching nothing, when `isa`
 /// is not AVX-512 or the lengths do not suit it.
 pub(crate) fn advance(
     isa: Isa,

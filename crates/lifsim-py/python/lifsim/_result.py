@@ -155,9 +155,9 @@ def simulate(config: Config | None = None, *, threads: int | None = None, **para
     ``lifsim.simulate(n=1000, noise="white", sigma_v="4 mV")``. `threads` worker threads
     (default: all cores) share the neurons; the results are bit-identical for any count. The
     workers of each thread count are started once and reused by later calls (also by calls
-    from several Python threads at once, which then share them). The GIL is released during the run; Ctrl-C raises KeyboardInterrupt promptly. Bad values raise
-    ValueError (naming the parameter, the value and what is valid), values of a wrong type
-    TypeError.
+    from several Python threads at once, which then share them). The GIL is released during
+    the run; Ctrl-C raises KeyboardInterrupt promptly. Bad values raise ValueError (naming the
+    parameter, the value and what is valid), values of a wrong type TypeError.
     """
     config = configured(config, params)
     arrays, summary = _native.simulate(config._native, threads)
