@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 runtime failure (e.g. an output directory that cannot be
 //! written), 2 configuration or usage error, 130 interrupted (Ctrl-C).
 
+mod failure;
 mod plot;
 mod progress;
 mod report;

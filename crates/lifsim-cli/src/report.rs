@@ -1,12 +1,14 @@
 //! `report.html`: one self-contained page with a run's (or the tutorial's) figures, parameters and
 //! simulation-vs-theory table. Images are referenced by relative path; nothing loads from the network.
 
-use crate::plot::Written;
+use crate::plot::ReportFigure;
 use lifsim::analysis::SpikeStatistics;
-use lifsim::summary::TheoryValues;
+use lifsim::config::NoiseKind;
 use lifsim::units::{Dimension, format_quantity};
-use lifsim::{Drive, Noise, Recording, Simulation};
+use lifsim::{Recording, Simulation, Summary, TimeGrid};
+use lifsim_io::OutputSet;
 use std::fmt::Write as _;
+use std::io::{self, Write as _};
 
 /// The page around `body`. On load, a small script marks `<body data-images-loaded="yes">` when
 /// every image decoded (`"no"` otherwise), which the browser check reads.
@@ -47,7 +49,7 @@ window.addEventListener("load", function () {{
 }
 
 /// A figure with its heading and caption.
-fn figure_html(html: &mut String, figure: &Written) {
+fn figure_html(html: &mut String, figure: &ReportFigure) {
     let _ = write!(
         html,
         "<figure id=\"{name}\">\n<h2>{heading}</h2>\n<img src=\"{name}.png\" alt=\"{heading}\" width=\"1200\" height=\"750\">\n\
@@ -58,19 +60,31 @@ fn figure_html(html: &mut String, figure: &Written) {
     );
 }
 
-/// The report of one run: parameters, simulation vs theory, then every figure.
-pub fn run_report(sim: &Simulation, rec: &Recording, figures: &[Written]) -> String {
+/// Adds a run's figures and its `report.html` to `out`: the page shows the run's `summary`
+/// (parameters, spike statistics, simulation against theory) and its figures.
+///
+/// # Errors
+/// Any drawing or I/O error.
+pub fn add_run_report(out: &mut OutputSet, summary: &Summary, sim: &Simulation, rec: &Recording) -> io::Result<()> {
+    let figures = crate::plot::add_run_figures(out, sim, rec)?;
+    let html = run_report(summary, &figures);
+    out.add("report.html", |w| w.write_all(html.as_bytes()))
+}
+
+/// The report of one run: parameters, spike statistics and simulation vs theory (all from
+/// `summary`, nothing recomputed), then every figure.
+pub fn run_report(summary: &Summary, figures: &[ReportFigure]) -> String {
     let mut html = String::new();
     html.push_str("<h2>Parameters</h2>\n<table>\n<tr><th>key</th><th>value</th></tr>\n");
-    for (key, value) in parameters(sim) {
+    for (key, value) in parameters(summary) {
         let _ = writeln!(html, "<tr><td><code>{key}</code></td><td class=\"num\">{}</td></tr>", escape(&value));
     }
     html.push_str("</table>\n<h2>Spike statistics</h2>\n<table>\n<tr><th>quantity</th><th>value</th></tr>\n");
-    for (quantity, value) in statistics(&SpikeStatistics::of(rec, &sim.analysis)) {
+    for (quantity, value) in statistics(&summary.analysis) {
         let _ = writeln!(html, "<tr><td>{quantity}</td><td class=\"num\">{}</td></tr>", escape(&value));
     }
     html.push_str("</table>\n<h2>Simulation vs theory</h2>\n");
-    let rows = comparisons(sim, rec);
+    let rows = comparisons(summary);
     if rows.is_empty() {
         html.push_str(
             "<p>No closed-form theory applies to this setup (the free-membrane moments need <code>neuron.v_th = \
@@ -100,7 +114,7 @@ pub fn run_report(sim: &Simulation, rec: &Recording, figures: &[Written]) -> Str
 }
 
 /// The tutorial's report: an introduction, then each exercise's figure with its heading.
-pub fn tutorial_report(intro: &str, exercises: &[Written]) -> String {
+pub fn tutorial_report(intro: &str, exercises: &[ReportFigure]) -> String {
     let mut html = format!("<p>{}</p>\n", escape(intro));
     for figure in exercises {
         figure_html(&mut html, figure);
@@ -108,33 +122,15 @@ pub fn tutorial_report(intro: &str, exercises: &[Written]) -> String {
     page("lifsim tutorial: the LIF exercises, reproduced", &html)
 }
 
-/// The simulation's parameters in human units, keyed by their configuration names.
-fn parameters(sim: &Simulation) -> Vec<(&'static str, String)> {
-    let p = &sim.neuron;
-    let (t, v) = (|x| format_quantity(x, Dimension::Time), |x| format_quantity(x, Dimension::Voltage));
-    let noise = match sim.input.noise {
-        Noise::None => "none".to_string(),
-        Noise::Tutorial { factor } => format!("tutorial, noise_factor = {factor}"),
-        Noise::White { sigma_v } => format!("white, sigma_v = {}", v(sigma_v)),
-        Noise::Ou { sigma_v, tau_noise } => format!("ou, sigma_v = {}, tau_noise = {}", v(sigma_v), t(tau_noise)),
-    };
-    vec![
-        ("simulation.t_max", t(sim.t_max)),
-        ("simulation.dt", t(sim.dt)),
-        ("simulation.n", sim.n.to_string()),
-        ("steps", sim.steps.to_string()),
-        ("simulation.seed", sim.seed.to_string()),
-        ("simulation.method", format!("{:?}", sim.method).to_lowercase()),
-        ("neuron.tau_m", t(p.tau_m)),
-        ("neuron.e_l", v(p.e_l)),
-        ("neuron.v_reset", v(p.v_reset)),
-        ("neuron.v_th", p.v_th.map_or_else(|| "none".into(), v)),
-        ("neuron.r_m", format_quantity(p.r_m, Dimension::Resistance)),
-        ("neuron.t_ref", t(p.t_ref)),
-        ("neuron.v_init", v(p.v_init)),
-        ("input.kind", drive(&sim.input.drive)),
-        ("input.noise", noise),
-    ]
+/// Every configuration key with its value in human units (from the key table, so no key that
+/// changes a result is left out), and the number of steps.
+fn parameters(summary: &Summary) -> Vec<(&'static str, String)> {
+    let mut rows: Vec<(&'static str, String)> = lifsim::config::KEYS
+        .iter()
+        .map(|key| (key.name, summary.config.value_text(key.name).unwrap_or_default().replace('"', "")))
+        .collect();
+    rows.insert(3, ("steps", summary.steps.to_string()));
+    rows
 }
 
 /// The analysis values of `summary.json` in human units; "undefined" where NaN.
@@ -156,28 +152,6 @@ fn statistics(stats: &SpikeStatistics) -> Vec<(&'static str, String)> {
         ("ISI CV", defined(stats.cv_isi, &|x| format!("{x:.4}"))),
         ("Fano factor of counts", defined(stats.fano, &|x| format!("{x:.4}"))),
     ]
-}
-
-/// The deterministic drive in words and human units.
-fn drive(drive: &Drive) -> String {
-    let a = |x| format_quantity(x, Dimension::Current);
-    match *drive {
-        Drive::Constant { i_mean } => format!("constant, i_mean = {}", a(i_mean)),
-        Drive::Sine { i_mean, amplitude, frequency, phase } => format!(
-            "sine, i_mean = {}, amplitude = {}, frequency = {}, phase = {}",
-            a(i_mean),
-            a(amplitude),
-            format_quantity(frequency, Dimension::Frequency),
-            format_quantity(phase, Dimension::Angle)
-        ),
-        Drive::Step { i_mean, amplitude, start, stop } => format!(
-            "step, i_mean = {}, amplitude = {}, from {} to {}",
-            a(i_mean),
-            a(amplitude),
-            format_quantity(start, Dimension::Time),
-            format_quantity(stop, Dimension::Time)
-        ),
-    }
 }
 
 /// One row of the simulation-vs-theory table, formatted.
@@ -203,23 +177,23 @@ impl Comparison {
     }
 }
 
-/// Simulation against the theory that applies to its setup ([`TheoryValues::for_simulation`]).
-fn comparisons(sim: &Simulation, rec: &Recording) -> Vec<Comparison> {
-    let theory = TheoryValues::for_simulation(sim);
-    let n = rec.n as f64;
-    let (mean, var) = (rec.v_mean.last().copied().unwrap_or(f64::NAN), rec.v_var.last().copied().unwrap_or(f64::NAN));
+/// Simulation against the theory that applies to its setup, as `summary.json` holds both.
+fn comparisons(summary: &Summary) -> Vec<Comparison> {
+    let theory = &summary.theory;
+    let n = summary.n as f64;
+    let (mean, var) = (summary.v_mean_final, summary.v_var_final);
     let mut rows = Vec::new();
-    let end = format_quantity(rec.observed_time(), Dimension::Time);
+    let end = format_quantity(TimeGrid::new(summary.dt, summary.steps).span(), Dimension::Time);
     if let Some(m) = theory.v_mean_final.filter(|_| var.is_finite()) {
         let show = |x: f64| format!("{:.4} mV", x * 1e3);
         rows.push(Comparison::new(&format!("mean of V at t = {end}"), mean, m, (var / n).sqrt(), show));
     }
-    if let Some(v) = theory.v_var_final.filter(|_| var.is_finite() && rec.n > 1) {
+    if let Some(v) = theory.v_var_final.filter(|_| var.is_finite() && summary.n > 1) {
         let show = |x: f64| format!("{:.4} mV²", x * 1e6);
         rows.push(Comparison::new(&format!("variance of V at t = {end}"), var, v, v * (2.0 / (n - 1.0)).sqrt(), show));
     }
-    let stats = SpikeStatistics::of(rec, &sim.analysis);
-    let source = if sim.input.noise == Noise::None { "deterministic" } else { "Siegert" };
+    let stats = &summary.analysis;
+    let source = if summary.config.input.noise == NoiseKind::None { "deterministic" } else { "Siegert" };
     if let Some(rate) = theory.rate_hz {
         rows.push(Comparison::new(
             &format!("mean firing rate in the analysis window ({source} theory, continuous time)"),

@@ -1,7 +1,8 @@
 //! `lifsim run`: simulate, then write summary.json, results.npz, spikes.csv, figures and report.html atomically.
 
+use crate::failure::Failure;
 use crate::progress::Watcher;
-use crate::setup::{ConfigArgs, ExecArgs, Failure, thread_pool};
+use crate::setup::{ConfigArgs, ExecArgs, thread_pool};
 use clap::Args;
 use lifsim::summary::Summary;
 use lifsim_io::OutputSet;
@@ -28,7 +29,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     }
     let pool = thread_pool(args.exec.threads)?;
     // Check the output directory before spending time on the run.
-    let mut out = OutputSet::new(&args.out).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let mut out = OutputSet::new(&args.out)?;
     let mut watcher = Watcher::new(args.exec.quiet);
     let started = Instant::now();
     let rec = pool.install(|| lifsim::run_with(&sim, |p| watcher.update(p)));
@@ -36,19 +37,19 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let rec = rec?;
     let wall = started.elapsed().as_secs_f64();
     let summary = Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall);
-    lifsim_io::add_run_files(&mut out, &summary, &rec).map_err(|e| Failure::Runtime(e.to_string()))?;
+    lifsim_io::add_run_files(&mut out, &summary, &rec)?;
     if !args.exec.no_plots {
-        crate::plot::add_run_report(&mut out, &sim, &rec).map_err(|e| Failure::Runtime(e.to_string()))?;
+        crate::report::add_run_report(&mut out, &summary, &sim, &rec)?;
     }
     if watcher.interrupted() {
         return Err(Failure::Interrupted);
     }
-    out.commit().map_err(|e| Failure::Runtime(e.to_string()))?;
+    out.commit()?;
     if !args.exec.quiet {
         eprintln!(
             "lifsim: {} neurons x {} steps in {:.2} s; {} spikes ({:.2} Hz per neuron); results in {}",
-            sim.n,
-            sim.steps,
+            sim.n(),
+            sim.steps(),
             wall,
             rec.spikes.len(),
             summary.spikes.rate_hz,

@@ -1,49 +1,9 @@
 //! From command-line arguments to a validated simulation: config file, `--set`, `--seed`, threads.
 
+use crate::failure::Failure;
 use clap::Args;
 use lifsim::{Config, Simulation, Value};
-use std::fmt;
 use std::path::PathBuf;
-
-/// Why a command failed, and so its exit code.
-#[derive(Debug)]
-pub enum Failure {
-    /// Bad configuration or usage (exit 2).
-    Config(String),
-    /// Something failed while running or writing (exit 1).
-    Runtime(String),
-    /// Stopped by Ctrl-C (exit 130).
-    Interrupted,
-}
-
-impl Failure {
-    /// The process exit code for this failure.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Failure::Config(_) => 2,
-            Failure::Runtime(_) => 1,
-            Failure::Interrupted => 130,
-        }
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Config(message) | Failure::Runtime(message) => f.write_str(message),
-            Failure::Interrupted => f.write_str("interrupted; no result files were written"),
-        }
-    }
-}
-
-impl From<lifsim::Error> for Failure {
-    fn from(error: lifsim::Error) -> Self {
-        match error {
-            lifsim::Error::Cancelled => Failure::Interrupted,
-            other => Failure::Config(other.to_string()),
-        }
-    }
-}
 
 /// The arguments every simulating command shares: where the configuration comes from.
 #[derive(Args, Debug, Clone)]
@@ -63,20 +23,19 @@ impl ConfigArgs {
     pub fn config(&self) -> Result<Config, Failure> {
         let mut config = match &self.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    Failure::Config(format!("cannot read configuration file `{}`: {e}", path.display()))
-                })?;
-                Config::from_toml_str(&text).map_err(|e| Failure::Config(format!("in `{}`: {e}", path.display())))?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Failure::Usage(format!("cannot read configuration file `{}`: {e}", path.display())))?;
+                Config::from_toml_str(&text).map_err(|e| Failure::Usage(format!("in `{}`: {e}", path.display())))?
             }
             None => Config::default(),
         };
         for assignment in &self.set {
             let (key, value) = assignment.split_once('=').ok_or_else(|| {
-                Failure::Config(format!("--set {assignment}: expected KEY=VALUE, e.g. --set neuron.tau_m=\"10 ms\""))
+                Failure::Usage(format!("--set {assignment}: expected KEY=VALUE, e.g. --set neuron.tau_m=\"10 ms\""))
             })?;
             config
                 .set(key.trim(), &Value::parse_cli(value))
-                .map_err(|e| Failure::Config(format!("--set {assignment}: {e}")))?;
+                .map_err(|e| Failure::Usage(format!("--set {assignment}: {e}")))?;
         }
         if let Some(seed) = self.seed {
             config.simulation.seed = seed;
@@ -109,7 +68,7 @@ pub struct ExecArgs {
 /// A rayon pool of `threads` workers (all cores when `None`).
 pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
     if threads == Some(0) {
-        return Err(Failure::Config("--threads 0 is invalid: expected at least 1 thread".into()));
+        return Err(Failure::Usage("--threads 0 is invalid: expected at least 1 thread".into()));
     }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))

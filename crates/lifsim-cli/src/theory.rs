@@ -1,8 +1,9 @@
 //! `lifsim theory`: the theory's predictions for a configuration, as a table or JSON.
 
-use crate::setup::{ConfigArgs, Failure};
+use crate::failure::Failure;
+use crate::setup::ConfigArgs;
 use clap::Args;
-use lifsim::summary::TheoryValues;
+use lifsim::theory::TheoryValues;
 use lifsim::units::{Dimension, display_quantity};
 
 /// Arguments of `lifsim theory`.
@@ -20,7 +21,7 @@ pub fn theory(args: &TheoryArgs) -> Result<(), Failure> {
     let (_, sim) = args.config.simulation()?;
     let values = TheoryValues::for_simulation(&sim);
     if args.json {
-        let text = serde_json::to_string_pretty(&values).map_err(|e| Failure::Runtime(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&values).map_err(std::io::Error::other)?;
         println!("{text}");
         return Ok(());
     }

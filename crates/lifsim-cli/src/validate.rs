@@ -14,11 +14,11 @@
 //!   since a finite window biases the CV low by about `CV^2 E[ISI] / T`;
 //! - a check passes when `|sim - theory| <= 4.5 SE + allowance`, SE from the data.
 
-use crate::setup::Failure;
+use crate::failure::Failure;
 use clap::Args;
-use lifsim::analysis::{Window, cv, intervals_of, mean_rate, spike_counts};
-use lifsim::integrate::StepConstants;
-use lifsim::siegert::WhiteNoiseLif;
+use lifsim::analysis::{Window, batch_cv, mean_rate, sample_moments, spike_counts};
+use lifsim::model::integrate::StepConstants;
+use lifsim::theory::WhiteNoiseLif;
 use lifsim::{Config, Recording, Simulation, Value, theory};
 use std::time::Instant;
 
@@ -98,18 +98,17 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
 fn build(settings: &[(&str, Value)]) -> Result<Simulation, Failure> {
     let mut config = Config::default();
     for (key, value) in settings {
-        config.set(key, value).map_err(|e| Failure::Runtime(format!("validation scenario: {e}")))?;
+        config.set(key, value)?;
     }
-    config.build().map_err(|e| Failure::Runtime(format!("validation scenario: {e}")))
+    Ok(config.build()?)
 }
 
 fn run(sim: &Simulation) -> Result<Recording, Failure> {
-    lifsim::run(sim).map_err(Failure::from)
+    Ok(lifsim::run(sim)?)
 }
 
-/// Moments of the free membrane at each histogram time against the exact discrete moments;
-/// SEs from the sampled V: `sqrt(var/n)` for the mean, `sqrt((m4 - var^2 (n-3)/(n-1))/n)` for
-/// the variance.
+/// Moments of the free membrane at each histogram time against the exact discrete moments,
+/// with the standard errors of [`sample_moments`].
 fn free_membrane(checks: &mut Vec<Check>, scale: u64) -> Result<(), Failure> {
     let n = Value::Int(10_000 * scale as i64);
     let none = Value::from("none");
@@ -135,24 +134,21 @@ fn free_membrane(checks: &mut Vec<Check>, scale: u64) -> Result<(), Failure> {
         let rec = run(&sim)?;
         let exact = theory::free_membrane_moments(&sim);
         for h in &rec.histograms {
-            let count = h.values.len() as f64;
-            let mean = h.values.iter().sum::<f64>() / count;
-            let var = h.values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1.0);
-            let m4 = h.values.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / count;
+            let m = sample_moments(&h.values);
             let scenario = format!("{name}, t = {:.0} ms", h.time * 1e3);
             checks.push(Check {
                 scenario: scenario.clone(),
                 quantity: "V mean (V)",
-                sim: mean,
-                se: (var / count).sqrt(),
+                sim: m.mean.value,
+                se: m.mean.se,
                 theory: exact.mean[h.step],
                 allowance: 0.0,
             });
             checks.push(Check {
                 scenario,
                 quantity: "V var (V^2)",
-                sim: var,
-                se: ((m4 - var * var * (count - 3.0) / (count - 1.0)) / count).sqrt(),
+                sim: m.var.value,
+                se: m.var.se,
                 theory: exact.var[h.step],
                 allowance: 0.0,
             });
@@ -185,7 +181,7 @@ fn deterministic_spikes(checks: &mut Vec<Check>) -> Result<(), Failure> {
             quantity: "spikes/neuron",
             sim: mean,
             se: 0.0,
-            theory: grid.count_until(sim.steps - 1) as f64,
+            theory: grid.count_until(sim.steps() - 1) as f64,
             allowance: 0.0,
         });
     }
@@ -229,7 +225,7 @@ fn first_passage(checks: &mut Vec<Check>, scale: u64) -> Result<(), Failure> {
             p = p.with_threshold_shift(SIEGMUND * StepConstants::new(&sim).noise_scale);
         }
         let (nu, theory_cv) = (p.rate_hz(), p.cv_isi());
-        let window = Window::of(&rec, &sim.analysis);
+        let window = Window::of(&rec, sim.analysis());
         let rate = mean_rate(&spike_counts(&rec, &window), window.duration());
         let scenario = format!("white, {regime}, mu {mu}, sigma_v {sigma_v}, {crossing}");
         checks.push(Check {
@@ -238,40 +234,17 @@ fn first_passage(checks: &mut Vec<Check>, scale: u64) -> Result<(), Failure> {
             sim: rate.rate_hz,
             se: rate.se_hz,
             theory: nu,
-            allowance: nu * nu * sim.dt,
+            allowance: nu * nu * sim.dt(),
         });
-        let (cv_sim, cv_se) = batch_cv(&rec, &window, 20);
+        let cv = batch_cv(&rec, &window, 20);
         checks.push(Check {
             scenario,
             quantity: "ISI CV",
-            sim: cv_sim,
-            se: cv_se,
+            sim: cv.value,
+            se: cv.se,
             theory: theory_cv,
-            allowance: theory_cv * nu * sim.dt,
+            allowance: theory_cv * nu * sim.dt(),
         });
     }
     Ok(())
-}
-
-/// The pooled ISI CV and its standard error from `batches` disjoint groups of neurons
-/// (batch means: the spread of the groups' CVs over sqrt(batches)).
-fn batch_cv(rec: &Recording, window: &Window, batches: usize) -> (f64, f64) {
-    let all = intervals_of(&rec.spikes.neuron, &rec.spikes.step, rec.n, window);
-    let group_cvs: Vec<f64> = (0..batches)
-        .map(|b| {
-            let (neurons, steps): (Vec<u32>, Vec<u32>) = rec
-                .spikes
-                .neuron
-                .iter()
-                .zip(&rec.spikes.step)
-                .filter(|(neuron, _)| **neuron as usize % batches == b)
-                .map(|(&neuron, &step)| (neuron, step))
-                .unzip();
-            cv(&intervals_of(&neurons, &steps, rec.n, window))
-        })
-        .collect();
-    let k = batches as f64;
-    let mean = group_cvs.iter().sum::<f64>() / k;
-    let var = group_cvs.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (k - 1.0);
-    (cv(&all), (var / k).sqrt())
 }

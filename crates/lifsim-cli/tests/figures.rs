@@ -89,3 +89,27 @@ fn tutorial_draws_every_exercise_and_a_report_that_shows_them_in_order() {
         last = at;
     }
 }
+
+/// The report's parameter table lists every configuration key (from the key table), so a
+/// bridge run says that it used the bridge, and its statistics are summary.json's.
+#[test]
+fn report_lists_every_key_and_the_summarys_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let settings = ["input.noise=white", "simulation.crossing=bridge", "simulation.n=50", "neuron.t_ref=2 ms"];
+    let mut args = vec!["run", "--out", out, "-q"];
+    for setting in &settings {
+        args.extend(["--set", setting]);
+    }
+    lifsim(&args);
+    let html = report(dir.path());
+    for key in lifsim::Config::keys() {
+        assert!(html.contains(&format!("<code>{key}</code>")), "report.html lists {key}");
+    }
+    let row = html.split("<tr>").find(|row| row.contains("<code>simulation.crossing</code>")).unwrap();
+    assert!(row.contains(">bridge<"), "{row}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap()).unwrap();
+    let rate = summary["analysis"]["rate_hz"].as_f64().unwrap();
+    assert!(html.contains(&format!("{rate:.3} Hz")), "the report shows summary.json's rate {rate:.3} Hz");
+}

@@ -101,7 +101,7 @@ pub fn add_run_files(out: &mut OutputSet, summary: &impl Serialize, rec: &Record
 pub fn write_spikes_csv(w: &mut impl Write, rec: &Recording) -> io::Result<()> {
     writeln!(w, "neuron,step,time_s")?;
     for (&neuron, &step) in rec.spikes.neuron.iter().zip(&rec.spikes.step) {
-        writeln!(w, "{neuron},{step},{}", f64::from(step) * rec.dt)?;
+        writeln!(w, "{neuron},{step},{}", rec.grid.time(step as usize))?;
     }
     Ok(())
 }

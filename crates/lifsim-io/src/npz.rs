@@ -4,6 +4,7 @@
 //! a multiple of 64 bytes, then the little-endian data in C order.
 
 use lifsim::Recording;
+use lifsim::record::Column;
 use std::io::{self, Seek, Write};
 use zip::write::SimpleFileOptions;
 
@@ -106,35 +107,22 @@ impl<W: Write + Seek> NpzWriter<W> {
     }
 }
 
-/// Writes the recording's arrays as `results.npz` content into `w`.
-///
-/// Arrays: `t` (s), `v_mean` (V), `v_var` (V^2), `activity` (spikes per neuron per step),
-/// `v_traces` (traced neurons x samples, V), `trace_t` (s), `spike_neuron`, `spike_step`,
-/// `spike_time` (s), `spike_count` (per neuron), `hist_times` (s), `hist_edges`
-/// (histograms x bins+1, V), `hist_counts` (histograms x bins).
+/// Writes the recording's arrays ([`Recording::arrays`], the one table of names, shapes and
+/// data) as `results.npz` content into `w`.
 ///
 /// # Errors
 /// Any I/O error of `w`.
 pub fn write_recording(w: impl Write + Seek, rec: &Recording) -> io::Result<()> {
     let mut npz = NpzWriter::new(w);
-    let steps = rec.steps;
-    npz.add("t", &[steps], (0..steps).map(|k| k as f64 * rec.dt))?;
-    npz.add("v_mean", &[steps], rec.v_mean.iter().copied())?;
-    npz.add("v_var", &[steps], rec.v_var.iter().copied())?;
-    npz.add("activity", &[steps], rec.activity.iter().copied())?;
-    let tr = &rec.traces;
-    npz.add("v_traces", &[tr.neurons, tr.samples], tr.values.iter().copied())?;
-    npz.add("trace_t", &[tr.samples], (0..tr.samples).map(|s| (s * tr.every) as f64 * rec.dt))?;
-    let spikes = rec.spikes.len();
-    npz.add("spike_neuron", &[spikes], rec.spikes.neuron.iter().copied())?;
-    npz.add("spike_step", &[spikes], rec.spikes.step.iter().copied())?;
-    npz.add("spike_time", &[spikes], rec.spikes.step.iter().map(|&k| f64::from(k) * rec.dt))?;
-    npz.add("spike_count", &[rec.n], rec.spike_count.iter().copied())?;
-    let hists = &rec.histograms;
-    let bins = hists.first().map_or(0, |h| h.counts.len());
-    npz.add("hist_times", &[hists.len()], hists.iter().map(|h| h.time))?;
-    npz.add("hist_edges", &[hists.len(), bins + 1], hists.iter().flat_map(|h| h.edges.iter().copied()))?;
-    npz.add("hist_counts", &[hists.len(), bins], hists.iter().flat_map(|h| h.counts.iter().copied()))?;
+    for array in rec.arrays() {
+        let (name, shape) = (array.name, array.shape.as_slice());
+        match array.data {
+            Column::F64(data) => npz.add(name, shape, data.iter().copied())?,
+            Column::U32(data) => npz.add(name, shape, data.iter().copied())?,
+            Column::U64(data) => npz.add(name, shape, data.iter().copied())?,
+            Column::StepTimes { steps, grid } => npz.add(name, shape, steps.iter().map(|&k| grid.time(k as usize)))?,
+        }
+    }
     npz.finish()?;
     Ok(())
 }

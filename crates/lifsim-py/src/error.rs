@@ -16,9 +16,6 @@ pub enum Failure {
     Io(std::io::Error),
     /// An exception already raised by Python code (passed through unchanged).
     Python(PyErr),
-    /// A failure at a place, e.g. a sweep point (`i_mean=1e-10, dt=0.002`): the same
-    /// exception, its message prefixed with the place.
-    At(String, Box<Failure>),
 }
 
 impl From<lifsim::Error> for Failure {
@@ -44,31 +41,38 @@ pub fn keyword(key: &str) -> &str {
     key.rsplit_once('.').map_or(key, |(_, name)| name)
 }
 
+/// A sweep point in Python keywords, `i_mean=1e-10, dt=0.002`.
+pub fn describe(point: &lifsim::sweep::Point) -> String {
+    lifsim::config::describe_settings(point, keyword)
+}
+
 impl From<Failure> for PyErr {
     fn from(failure: Failure) -> PyErr {
-        exception(failure, String::new())
+        match failure {
+            Failure::Core(e) => core_exception(e, String::new()),
+            Failure::Type(message) => PyTypeError::new_err(message),
+            Failure::Value(message) => PyValueError::new_err(message),
+            Failure::Io(e) => PyOSError::new_err(e.to_string()),
+            Failure::Python(e) => e,
+        }
     }
 }
 
-/// The exception for `failure`, its message starting with `at` (empty, or `PLACE: `).
-fn exception(failure: Failure, at: String) -> PyErr {
-    match failure {
-        Failure::Core(lifsim::Error::Param(e)) => {
-            // A sweep axis (`--vary input.i_mean` = `input.i_mean=...`) is named as in Python.
-            let (name, value) = match e.key.strip_prefix("--vary ") {
-                Some(key) => {
-                    (format!("vary[\"{}\"]", keyword(key)), e.value.split_once('=').map_or(&*e.value, |(_, v)| v))
-                }
-                None => (keyword(&e.key).to_string(), &*e.value),
-            };
-            PyValueError::new_err(format!("{at}{name} = {value} is invalid: expected {}", e.expected))
+/// The exception for a core error, its message starting with `at` (empty, or `PLACE: `);
+/// keys are named as Python keywords, sweep axes as `vary["keyword"]`.
+fn core_exception(error: lifsim::Error, at: String) -> PyErr {
+    match error {
+        lifsim::Error::Param(e) => {
+            PyValueError::new_err(format!("{at}{} = {} is invalid: expected {}", keyword(&e.key), e.value, e.expected))
         }
-        Failure::Core(lifsim::Error::Cancelled) => PyKeyboardInterrupt::new_err("the simulation was cancelled"),
-        Failure::Core(other) => PyValueError::new_err(format!("{at}{other}")),
-        Failure::Type(message) => PyTypeError::new_err(format!("{at}{message}")),
-        Failure::Value(message) => PyValueError::new_err(format!("{at}{message}")),
-        Failure::Io(e) => PyOSError::new_err(format!("{at}{e}")),
-        Failure::Python(e) => e,
-        Failure::At(place, inner) => exception(*inner, format!("{at}{place}: ")),
+        lifsim::Error::Axis(e) => PyValueError::new_err(format!(
+            "{at}vary[\"{}\"] = {} is invalid: expected {}",
+            keyword(&e.key),
+            e.values,
+            e.expected
+        )),
+        lifsim::Error::AtPoint { point, source } => core_exception(*source, format!("{at}at {}: ", describe(&point))),
+        lifsim::Error::Cancelled => PyKeyboardInterrupt::new_err("the simulation was cancelled"),
+        other => PyValueError::new_err(format!("{at}{other}")),
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::error::Failure;
 use lifsim::Recording;
-use lifsim::record::{Histogram, Spikes, Traces};
+use lifsim::record::ArraySource;
 use numpy::{Element, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -23,6 +23,25 @@ pub fn save(py: Python<'_>, dir: PathBuf, arrays: &Bound<'_, PyDict>, summary_js
     })
 }
 
+/// The arrays of a Python dict, as the core's [`Recording::from_arrays`] reads them.
+struct DictArrays<'a, 'py>(&'a Bound<'py, PyDict>);
+
+impl ArraySource for DictArrays<'_, '_> {
+    type Error = Failure;
+
+    fn f64s(&mut self, name: &'static str) -> Result<(Vec<f64>, Vec<usize>), Failure> {
+        array(self.0, name)
+    }
+
+    fn u32s(&mut self, name: &'static str) -> Result<(Vec<u32>, Vec<usize>), Failure> {
+        array(self.0, name)
+    }
+
+    fn u64s(&mut self, name: &'static str) -> Result<(Vec<u64>, Vec<usize>), Failure> {
+        array(self.0, name)
+    }
+}
+
 /// Rebuilds the core's recording from the arrays (copied once, for the writers).
 fn recording(arrays: &Bound<'_, PyDict>, summary: &serde_json::Value) -> Result<Recording, Failure> {
     let number = |path: &[&str]| {
@@ -33,41 +52,7 @@ fn recording(arrays: &Bound<'_, PyDict>, summary: &serde_json::Value) -> Result<
     };
     let dt = number(&["dt"])?;
     let every = number(&["config", "record", "every"])? as usize;
-    let (v_traces, trace_shape) = array::<f64>(arrays, "v_traces")?;
-    let (hist_edges, edge_shape) = array::<f64>(arrays, "hist_edges")?;
-    let (hist_counts, _) = array::<u64>(arrays, "hist_counts")?;
-    let (hist_times, _) = array::<f64>(arrays, "hist_times")?;
-    let bins = edge_shape.get(1).map_or(0, |&b| b.saturating_sub(1));
-    let histograms = hist_times
-        .iter()
-        .enumerate()
-        .map(|(h, &time)| Histogram {
-            time,
-            step: (time / dt).round() as usize,
-            edges: hist_edges[h * (bins + 1)..(h + 1) * (bins + 1)].to_vec(),
-            counts: hist_counts[h * bins..(h + 1) * bins].to_vec(),
-            values: Vec::new(),
-        })
-        .collect();
-    let v_mean = array::<f64>(arrays, "v_mean")?.0;
-    let spike_count = array::<u32>(arrays, "spike_count")?.0;
-    Ok(Recording {
-        dt,
-        n: spike_count.len(),
-        steps: v_mean.len(),
-        v_mean,
-        v_var: array::<f64>(arrays, "v_var")?.0,
-        activity: array::<f64>(arrays, "activity")?.0,
-        traces: Traces {
-            neurons: trace_shape.first().copied().unwrap_or(0),
-            every,
-            samples: trace_shape.get(1).copied().unwrap_or(0),
-            values: v_traces,
-        },
-        spikes: Spikes { neuron: array::<u32>(arrays, "spike_neuron")?.0, step: array::<u32>(arrays, "spike_step")?.0 },
-        spike_count,
-        histograms,
-    })
+    Recording::from_arrays(&mut DictArrays(arrays), dt, every)
 }
 
 /// The array `name` of `arrays` as a flat vector (C order) and its shape.

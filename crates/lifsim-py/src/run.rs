@@ -14,9 +14,8 @@ use std::time::Duration;
 const SIGNAL_POLL: Duration = Duration::from_millis(20);
 
 /// The pools built so far, by worker count (0: the default), kept for the life of the process:
-/// starting the threads took about as long as a whole small run (`simulate(n=10, t_max="10
-/// ms")`: 0.59-0.66 ms per call with a new pool each time), which a loop of small runs, a
-/// sweep in Python or a Dask task would pay every call.
+/// starting the threads takes about as long as a whole small run (bench/RESULTS.md, fourth
+/// round), which a loop of small runs, a sweep in Python or a Dask task would pay every call.
 static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
 
 /// A pool of `threads` workers (`None`: one per core, or `RAYON_NUM_THREADS`), built on first

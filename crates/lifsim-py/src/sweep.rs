@@ -4,13 +4,13 @@ use crate::config::{NativeConfig, to_value};
 use crate::error::{Failure, keyword};
 use crate::run;
 use lifsim::Value;
-use lifsim::sweep::{Axis, Measures, Point, configure, points};
+use lifsim::sweep::{Axis, Measures, Sweep};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 /// Runs one simulation per point of the grid of `vary` over `config`, one point after the
-/// other on `threads` workers (`None`: all cores), exactly as `lifsim sweep` does, and returns
+/// other on `threads` workers (`None`: all cores), by the core's [`Sweep`] as `lifsim sweep`, and returns
 /// the columns of `sweep.csv`: each varied key (`section.name`) with its values (NumPy arrays
 /// of SI numbers or integers, lists of names), then `Measures::COLUMNS` as float arrays (NaN
 /// where undefined).
@@ -26,30 +26,22 @@ pub fn sweep<'py>(
     vary: Vec<(String, Bound<'py, PyAny>)>,
     threads: Option<i64>,
 ) -> Result<Bound<'py, PyDict>, Failure> {
-    let base = config.inner.clone();
     let axes =
         vary.iter().map(|(key, values)| Ok(Axis::parse(&spec(key, values)?)?)).collect::<Result<Vec<_>, Failure>>()?;
-    let grid = points(&axes);
-    let sims = grid
-        .iter()
-        .map(|point| {
-            let at = |e: lifsim::Error| Failure::At(format!("at {}", describe(point)), Box::new(e.into()));
-            configure(&base, point).and_then(|c| c.build()).map_err(at)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let sweep = Sweep::new(&config.inner, axes)?;
     let pool = run::pool(threads)?;
-    let mut measures = Vec::with_capacity(sims.len());
-    for sim in &sims {
-        let rec = run::run(py, sim, &pool)?;
-        measures.push(py.detach(|| Measures::of(sim, &rec).values()));
+    let mut rows = Vec::with_capacity(sweep.points().len());
+    for point in sweep.points() {
+        let rec = run::run(py, &point.simulation, &pool)?;
+        rows.push(py.detach(|| Measures::of(&point.simulation, &rec).values()));
     }
 
     let table = PyDict::new(py);
-    for (i, axis) in axes.iter().enumerate() {
-        table.set_item(&axis.key, column(py, grid.iter().map(|point| &point[i].1))?)?;
+    for (i, axis) in sweep.axes().iter().enumerate() {
+        table.set_item(&axis.key, column(py, sweep.points().iter().map(|p| &p.point[i].1))?)?;
     }
     for (j, name) in Measures::COLUMNS.iter().enumerate() {
-        table.set_item(*name, measures.iter().map(|row| row[j]).collect::<Vec<f64>>().into_pyarray(py))?;
+        table.set_item(*name, rows.iter().map(|row| row[j]).collect::<Vec<f64>>().into_pyarray(py))?;
     }
     Ok(table)
 }
@@ -81,33 +73,18 @@ fn spec(key: &str, values: &Bound<'_, PyAny>) -> Result<String, Failure> {
 fn item(key: &str, value: &Bound<'_, PyAny>) -> Result<String, Failure> {
     let value = to_value(key, value)?;
     let name = keyword(key);
-    match text(&value) {
-        Some(s) if s.contains([',', ':']) => Err(Failure::Value(format!(
-            "vary[\"{name}\"]: the value {s:?} may not contain ',' or ':' (give a range as a tuple, values as a list)"
-        ))),
-        Some(s) => Ok(s),
-        None => Err(Failure::Type(format!(
+    if matches!(value, Value::List(_)) {
+        return Err(Failure::Type(format!(
             "vary[\"{name}\"]: expected numbers, strings with units or names, not lists (list-valued keys cannot be varied)"
-        ))),
+        )));
     }
-}
-
-/// A single value as text (numbers in SI units, the shortest that reads back exactly);
-/// `None` for a list.
-fn text(value: &Value) -> Option<String> {
-    Some(match value {
-        Value::Float(x) => x.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Str(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::List(_) => return None,
-    })
-}
-
-/// `name=value, ...` (Python keywords) for messages.
-fn describe(point: &Point) -> String {
-    let shown = |(key, value): &(String, Value)| format!("{}={}", keyword(key), text(value).unwrap_or_default());
-    point.iter().map(shown).collect::<Vec<_>>().join(", ")
+    let text = value.cell();
+    if text.contains([',', ':']) {
+        return Err(Failure::Value(format!(
+            "vary[\"{name}\"]: the value {text:?} may not contain ',' or ':' (give a range as a tuple, values as a list)"
+        )));
+    }
+    Ok(text)
 }
 
 /// One varied key's values down the table: a float or integer NumPy array, or a list of names.
@@ -120,5 +97,5 @@ fn column<'a, 'py>(py: Python<'py>, values: impl Iterator<Item = &'a Value> + Cl
     if let Some(ints) = ints {
         return Ok(Vec::<i64>::into_pyarray(ints, py).into_any());
     }
-    Ok(PyList::new(py, values.map(|v| text(v).unwrap_or_default()))?.into_any())
+    Ok(PyList::new(py, values.map(Value::cell))?.into_any())
 }

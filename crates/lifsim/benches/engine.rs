@@ -8,7 +8,7 @@
 //! neuron-step.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lifsim::integrate::Crossing;
+use lifsim::Value;
 #[path = "../tests/support/workload.rs"]
 mod workload;
 use workload::workload;
@@ -27,14 +27,10 @@ fn engine(c: &mut Criterion) {
     ];
     for (method, noise, crossing, recorder) in variants {
         let hist: &[&str] = if recorder == "spikes" { &[] } else { &["50 ms", "100 ms", "150 ms", "199 ms"] };
-        let mut sim = workload(10_000, "0.2 s", method, noise, hist);
-        if crossing == "bridge" {
-            sim.crossing = Crossing::Bridge;
-        }
-        if recorder != "spikes" {
-            sim.record.traces = 100;
-        }
-        group.throughput(Throughput::Elements((sim.n * sim.steps) as u64));
+        let traces = if recorder == "spikes" { 0 } else { 100 };
+        let extra = [("simulation.crossing", Value::from(crossing)), ("record.traces", Value::from(traces))];
+        let sim = workload(10_000, "0.2 s", method, noise, hist, &extra);
+        group.throughput(Throughput::Elements((sim.n() * sim.steps()) as u64));
         group.bench_function(format!("{method}-{noise}-{crossing}-{recorder}/n=10000"), |b| {
             b.iter(|| lifsim::run(&sim).expect("runs"))
         });

@@ -40,6 +40,31 @@ impl fmt::Display for ParamError {
 
 impl std::error::Error for ParamError {}
 
+/// A sweep axis (`--vary KEY=VALUES`, Python's `vary={...}`) that cannot be read.
+///
+/// ```
+/// let err = lifsim::sweep::Axis::parse("input.i_mean=1 ms:2 ms:3").unwrap_err();
+/// let lifsim::Error::Axis(axis) = err else { panic!() };
+/// assert_eq!((axis.key.as_str(), axis.values.as_str()), ("input.i_mean", "1 ms:2 ms:3"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AxisError {
+    /// The varied key as written (may be empty when the `=` is missing).
+    pub key: String,
+    /// The values as written, after `=`.
+    pub values: String,
+    /// What would be valid.
+    pub expected: String,
+}
+
+impl fmt::Display for AxisError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "--vary {}={} is invalid: expected {}", self.key, self.values, self.expected)
+    }
+}
+
+impl std::error::Error for AxisError {}
+
 /// Everything that can go wrong in the core library.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -54,6 +79,17 @@ pub enum Error {
         key: String,
         /// A suggestion and the list of valid keys, starting with "; ".
         hint: String,
+    },
+    /// A sweep axis that cannot be read.
+    #[error(transparent)]
+    Axis(#[from] AxisError),
+    /// A sweep point whose configuration is invalid: where, and why.
+    #[error("at {}: {source}", crate::config::value::describe_settings(.point, |key| key))]
+    AtPoint {
+        /// The point's keys and values.
+        point: Vec<(String, crate::config::value::Value)>,
+        /// What is wrong there.
+        source: Box<Error>,
     },
     /// A configuration text that is not valid TOML.
     #[error("malformed configuration: {0}")]

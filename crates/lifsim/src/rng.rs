@@ -61,7 +61,7 @@ pub enum Stream {
     InputNoise = 1,
     /// Random initial state (the OU noise current at t = 0).
     InitialState = 2,
-    /// Reserved for sub-step threshold crossing decisions.
+    /// Sub-step threshold crossing decisions (the Brownian bridge's uniforms).
     Crossing = 3,
 }
 

@@ -1,12 +1,11 @@
-//! The one-page summary of a run: configuration, totals, final moments and the theory that applies.
+//! The one-page summary of a run (`summary.json`): configuration, totals, final moments, spike
+//! statistics and the theory that applies.
 
 use crate::analysis::SpikeStatistics;
 use crate::config::Config;
-use crate::input::{Drive, Noise};
+use crate::model::Simulation;
 use crate::record::Recording;
-use crate::siegert::WhiteNoiseLif;
-use crate::simulation::Simulation;
-use crate::theory;
+use crate::theory::TheoryValues;
 use serde::Serialize;
 
 /// Spike totals of a run.
@@ -18,61 +17,6 @@ pub struct SpikeTotals {
     pub mean_count_per_neuron: f64,
     /// Mean firing rate per neuron over `(steps - 1) dt` (Hz).
     pub rate_hz: f64,
-}
-
-/// Theory values for the run's setup; `None` (null in JSON) where a value does not apply.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TheoryValues {
-    /// Exact mean of the free membrane at the last step of the discrete scheme (V).
-    pub v_mean_final: Option<f64>,
-    /// Exact variance of the free membrane at the last step of the discrete scheme (V^2).
-    pub v_var_final: Option<f64>,
-    /// Stationary mean of the free membrane in continuous time (V).
-    pub v_mean_stationary: Option<f64>,
-    /// Stationary variance of the free membrane in continuous time (V^2).
-    pub v_var_stationary: Option<f64>,
-    /// Deterministic interspike interval for constant suprathreshold drive (s).
-    pub isi_deterministic_s: Option<f64>,
-    /// Its inverse (Hz).
-    pub rate_deterministic_hz: Option<f64>,
-    /// Stationary firing rate in continuous time (Hz): Siegert's formula for white noise and
-    /// for the tutorial's noise through its white-noise limit, the deterministic rate without
-    /// noise; for constant drive with a threshold (see [`crate::siegert`]).
-    pub rate_hz: Option<f64>,
-    /// The matching coefficient of variation of interspike intervals (Brunel 2000); NaN (null)
-    /// when the neuron never fires.
-    pub cv_isi: Option<f64>,
-}
-
-impl TheoryValues {
-    /// The theory that applies to `sim`: free-membrane moments without a threshold, the
-    /// deterministic ISI without noise and with constant drive, the firing rate and ISI CV for
-    /// constant drive with a threshold and white, tutorial or no noise.
-    pub fn for_simulation(sim: &Simulation) -> Self {
-        let free = sim.neuron.v_th.is_none();
-        let constant = matches!(sim.input.drive, Drive::Constant { .. });
-        let (final_mean, final_var) = if free {
-            let m = theory::free_membrane_moments(sim);
-            (m.mean.last().copied(), m.var.last().copied())
-        } else {
-            (None, None)
-        };
-        let (mean_stat, var_stat) = theory::stationary_moments(sim);
-        let isi = (constant && sim.input.noise == Noise::None)
-            .then(|| theory::deterministic_isi(&sim.neuron, sim.mu()))
-            .flatten();
-        let first_passage = WhiteNoiseLif::for_simulation(sim);
-        Self {
-            rate_hz: first_passage.map(|p| p.rate_hz()),
-            cv_isi: first_passage.map(|p| p.cv_isi()),
-            v_mean_final: final_mean,
-            v_var_final: final_var,
-            v_mean_stationary: (free && constant).then_some(mean_stat),
-            v_var_stationary: (free && constant).then_some(var_stat),
-            isi_deterministic_s: isi,
-            rate_deterministic_hz: isi.map(|isi| 1.0 / isi),
-        }
-    }
 }
 
 /// Everything `summary.json` holds.
@@ -115,20 +59,20 @@ impl Summary {
         Self {
             lifsim_version: env!("CARGO_PKG_VERSION"),
             config: config.resolved(),
-            seed: sim.seed,
-            n: sim.n,
-            steps: sim.steps,
-            dt: sim.dt,
+            seed: sim.seed(),
+            n: sim.n(),
+            steps: sim.steps(),
+            dt: sim.dt(),
             threads,
             wall_time_s,
             spikes: SpikeTotals {
                 count,
-                mean_count_per_neuron: count as f64 / sim.n as f64,
+                mean_count_per_neuron: count as f64 / sim.n() as f64,
                 rate_hz: rec.mean_rate_hz(),
             },
             v_mean_final: rec.v_mean.last().copied().unwrap_or(f64::NAN),
             v_var_final: rec.v_var.last().copied().unwrap_or(f64::NAN),
-            analysis: SpikeStatistics::of(rec, &sim.analysis),
+            analysis: SpikeStatistics::of(rec, sim.analysis()),
             theory: TheoryValues::for_simulation(sim),
             warnings: sim.warnings(),
         }

@@ -1,5 +1,7 @@
-//! Parameter sweeps: axes of values for configuration keys, their grid of points, and the
-//! measures of one run that a sweep tabulates (shared by the `lifsim sweep` command and Python).
+//! Parameter sweeps: axes of values for configuration keys, their grid of points, the one
+//! orchestration ("validate every point, then run them in order") and the measures of one run
+//! that a sweep tabulates. The `lifsim sweep` command and Python's `lifsim.sweep` both call
+//! [`Sweep`].
 //!
 //! ```
 //! use lifsim::sweep::{Axis, points};
@@ -11,11 +13,11 @@
 //! ```
 
 use crate::analysis::SpikeStatistics;
-use crate::config::{Config, Value};
-use crate::error::{Error, ParamError};
+use crate::config::{Config, Key, KeyKind, Value, describe_settings};
+use crate::error::{AxisError, Error};
+use crate::model::Simulation;
 use crate::record::Recording;
-use crate::simulation::Simulation;
-use crate::summary::TheoryValues;
+use crate::theory::TheoryValues;
 use crate::units::parse_quantity;
 use serde::Serialize;
 
@@ -42,49 +44,51 @@ impl Axis {
     /// assert_eq!(axis.values, vec![lifsim::Value::Int(10), lifsim::Value::Int(20), lifsim::Value::Int(30)]);
     /// ```
     pub fn parse(spec: &str) -> Result<Axis, Error> {
-        let bad = |key: &str, expected: &str| {
-            Error::from(ParamError::new(format!("--vary {key}"), spec.to_string(), expected.to_string()))
-        };
-        let (key, body) = spec
-            .split_once('=')
-            .ok_or_else(|| bad("", "KEY=START:STOP:COUNT or KEY=V1,V2,..., e.g. input.i_mean=100pA:400pA:7"))?;
+        let (key, body) = spec.split_once('=').ok_or_else(|| AxisError {
+            key: String::new(),
+            values: spec.to_string(),
+            expected: "KEY=START:STOP:COUNT or KEY=V1,V2,..., e.g. input.i_mean=100pA:400pA:7".into(),
+        })?;
         let key = key.trim();
-        let dimension = Config::key_dimension(key)?;
-        let is_count = matches!(key, "simulation.n" | "simulation.seed" | "record.traces" | "record.every");
-        let number = |text: &str| -> Result<Value, Error> {
+        let bad =
+            |expected: &str| AxisError { key: key.to_string(), values: body.to_string(), expected: expected.into() };
+        let kind = Key::find(key)?.kind();
+        let number = |text: &str| -> Result<Value, AxisError> {
             let text = text.trim().trim_matches('"');
-            match dimension {
-                Some(dim) => parse_quantity(text, dim)
+            match kind {
+                KeyKind::Quantity(dim) => parse_quantity(text, dim)
                     .map(Value::Float)
-                    .map_err(|e| bad(key, &format!("values like {} ({e})", dim.example()))),
-                None if is_count => text.parse::<i64>().map(Value::Int).map_err(|_| bad(key, "whole numbers")),
-                None => Ok(Value::Str(text.to_string())),
+                    .map_err(|e| bad(&format!("values like {} ({e})", dim.example()))),
+                KeyKind::Count => text.parse::<i64>().map(Value::Int).map_err(|_| bad("whole numbers")),
+                KeyKind::Name(_) | KeyKind::Times => Ok(Value::Str(text.to_string())),
             }
         };
         let values = match body.split(':').collect::<Vec<_>>().as_slice() {
             [start, stop, count] => {
-                if dimension.is_none() && !is_count {
-                    return Err(bad(key, "a list V1,V2,... (ranges need a quantity or a count)"));
+                if !matches!(kind, KeyKind::Quantity(_) | KeyKind::Count) {
+                    return Err(bad("a list V1,V2,... (ranges need a quantity or a count)").into());
                 }
-                let count: usize =
-                    count.trim().parse().ok().filter(|&c| c >= 1).ok_or_else(|| bad(key, "a COUNT >= 1"))?;
+                let count: usize = count.trim().parse().ok().filter(|&c| c >= 1).ok_or_else(|| bad("a COUNT >= 1"))?;
                 let (a, b) = (as_f64(&number(start)?), as_f64(&number(stop)?));
                 (0..count)
                     .map(|i| {
                         let x = if count == 1 { a } else { a + (b - a) * i as f64 / (count - 1) as f64 };
-                        if is_count { Value::Int(x.round() as i64) } else { Value::Float(x) }
+                        if kind == KeyKind::Count { Value::Int(x.round() as i64) } else { Value::Float(x) }
                     })
                     .collect()
             }
             [list] => list.split(',').filter(|v| !v.trim().is_empty()).map(number).collect::<Result<Vec<_>, _>>()?,
-            _ => return Err(bad(key, "KEY=START:STOP:COUNT or KEY=V1,V2,...")),
+            _ => return Err(bad("KEY=START:STOP:COUNT or KEY=V1,V2,...").into()),
         };
         if values.is_empty() {
-            return Err(bad(key, "at least one value"));
+            return Err(bad("at least one value").into());
         }
         let mut probe = Config::default();
         for value in &values {
-            probe.set(key, value)?;
+            probe.set(key, value).map_err(|e| match e {
+                Error::Param(e) => Error::from(bad(&e.expected)),
+                other => other,
+            })?;
         }
         Ok(Axis { key: key.to_string(), values })
     }
@@ -126,6 +130,110 @@ pub fn configure(base: &Config, point: &Point) -> Result<Config, Error> {
         config.set(key, value)?;
     }
     Ok(config)
+}
+
+/// `key=value, ...` of a point, for messages.
+pub fn describe(point: &Point) -> String {
+    describe_settings(point, |key| key)
+}
+
+/// One point of a sweep, checked: its values, its configuration and its simulation.
+#[derive(Debug, Clone)]
+pub struct SweepPoint {
+    /// The varied keys' values.
+    pub point: Point,
+    /// The base configuration with the point's values.
+    pub config: Config,
+    /// The validated simulation of `config`.
+    pub simulation: Simulation,
+}
+
+/// One finished point: its values and what was measured there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    /// The varied keys' values.
+    pub point: Point,
+    /// The measures of its run.
+    pub measures: Measures,
+}
+
+/// A sweep whose every point has been validated: the one orchestration behind `lifsim sweep`
+/// and Python's `lifsim.sweep`.
+///
+/// ```
+/// use lifsim::sweep::{Axis, Sweep};
+/// let axes = vec![Axis::parse("simulation.n=10,20").unwrap()];
+/// let sweep = Sweep::new(&lifsim::Config::default(), axes).unwrap();
+/// let rows = sweep.run(|point| lifsim::run(&point.simulation)).unwrap();
+/// assert_eq!(rows.len(), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    axes: Vec<Axis>,
+    points: Vec<SweepPoint>,
+}
+
+impl Sweep {
+    /// The grid of `axes` over `base`, every point built and validated before any runs.
+    ///
+    /// # Errors
+    /// [`Error::Axis`] for a key varied twice; [`Error::AtPoint`] for the first point whose
+    /// configuration is invalid.
+    pub fn new(base: &Config, axes: Vec<Axis>) -> Result<Sweep, Error> {
+        for (i, axis) in axes.iter().enumerate() {
+            if axes[..i].iter().any(|other| other.key == axis.key) {
+                return Err(AxisError {
+                    key: axis.key.clone(),
+                    values: axis.values.iter().map(Value::cell).collect::<Vec<_>>().join(","),
+                    expected: "each key varied once (give all its values in one --vary)".into(),
+                }
+                .into());
+            }
+        }
+        let points = points(&axes)
+            .into_iter()
+            .map(|point| {
+                let at = |e: Error| Error::AtPoint { point: point.clone(), source: Box::new(e) };
+                let config = configure(base, &point).map_err(at)?;
+                let simulation = config.build().map_err(at)?;
+                Ok(SweepPoint { point, config, simulation })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Sweep { axes, points })
+    }
+
+    /// The axes, in grid order.
+    pub fn axes(&self) -> &[Axis] {
+        &self.axes
+    }
+
+    /// The varied keys, in grid order.
+    pub fn keys(&self) -> Vec<&str> {
+        self.axes.iter().map(|a| a.key.as_str()).collect()
+    }
+
+    /// The points, the last axis varying fastest.
+    pub fn points(&self) -> &[SweepPoint] {
+        &self.points
+    }
+
+    /// Runs every point in order through `run_point` (which runs the point's simulation on the
+    /// caller's threads, with its cancellation) and measures it.
+    ///
+    /// # Errors
+    /// The first error of `run_point` (e.g. [`Error::Cancelled`]).
+    pub fn run(
+        &self,
+        mut run_point: impl FnMut(&SweepPoint) -> Result<Recording, Error>,
+    ) -> Result<Vec<SweepRow>, Error> {
+        self.points
+            .iter()
+            .map(|point| {
+                let rec = run_point(point)?;
+                Ok(SweepRow { point: point.point.clone(), measures: Measures::of(&point.simulation, &rec) })
+            })
+            .collect()
+    }
 }
 
 /// What a sweep records for one point: simulated measures and the theory for the same setup.
@@ -177,7 +285,7 @@ impl Measures {
     /// assert!(m.rate_hz > 0.0 && m.theory_rate_hz > 0.0);
     /// ```
     pub fn of(sim: &Simulation, rec: &Recording) -> Self {
-        let stats = SpikeStatistics::of(rec, &sim.analysis);
+        let stats = SpikeStatistics::of(rec, sim.analysis());
         let theory = TheoryValues::for_simulation(sim);
         let or_nan = |x: Option<f64>| x.unwrap_or(f64::NAN);
         Self {

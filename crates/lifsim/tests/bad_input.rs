@@ -176,10 +176,10 @@ fn record_settings_must_fit_the_run() {
     }
     // The ends of [0, t_max] are valid and snap to the first and last grid points.
     let sim = config(&[("record.hist_times", Value::List(vec![s("0 s"), s("150 ms")]))]).build().unwrap();
-    assert_eq!(sim.record.hist_steps, vec![0, 149]);
+    assert_eq!(sim.record().hist_steps, vec![0, 149]);
     // A single time is a list of one.
     let sim = config(&[("record.hist_times", s("20 ms"))]).build().unwrap();
-    assert_eq!(sim.record.hist_steps, vec![20]);
+    assert_eq!(sim.record().hist_steps, vec![20]);
 }
 
 #[test]

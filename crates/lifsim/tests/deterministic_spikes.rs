@@ -141,7 +141,7 @@ fn constant_input_spike_steps_match_closed_form_and_rule() {
                     ("neuron.v_init", Value::Float(v_init)),
                     ("input.i_mean", s("250 pA")),
                 ]);
-                assert_eq!(sim.steps, 150);
+                assert_eq!(sim.steps(), 150);
                 let dt = 1e-3;
                 let expected = reference(scheme, dt, 150, n_ref, v_init, |_| i_mean);
                 let closed = closed_form_spikes(scheme.decay(dt), mu, v_init, n_ref, 150);
@@ -181,7 +181,7 @@ fn sine_input_spike_steps_match_the_rule() {
                     ("neuron.t_ref", s(t_ref)),
                     ("input.kind", s("sine")),
                 ]);
-                assert_eq!(sim.steps, steps);
+                assert_eq!(sim.steps(), steps);
                 let expected = reference(scheme, dt, steps, n_ref, E_L, current);
                 assert!(expected.spikes.len() >= 3, "{label}: the sine drive fires");
                 check_against_reference(&label, &rec, &expected);
@@ -259,8 +259,8 @@ fn exact_method_period_brackets_the_deterministic_isi() {
             ("simulation.t_max", s("0.3 s")),
             ("neuron.t_ref", s(t_ref)),
         ]);
-        let isi = lifsim::theory::deterministic_isi(&sim.neuron, sim.mu()).unwrap();
-        let closed = sim.neuron.t_ref + TAU_M * (35.0f64 / 15.0).ln();
+        let isi = lifsim::theory::deterministic_isi(sim.neuron(), sim.mu()).unwrap();
+        let closed = sim.neuron().t_ref + TAU_M * (35.0f64 / 15.0).ln();
         assert_rel(isi, closed, 1e-14, "deterministic_isi");
         let steps = &rec.spikes.step;
         assert!(steps.len() >= 4);
@@ -268,7 +268,7 @@ fn exact_method_period_brackets_the_deterministic_isi() {
             let period = f64::from(w[1] - w[0]) * dt;
             // The clamp of round(t_ref/dt) points loses one dt of integration when t_ref > 0;
             // without it the period is just ceil(T_c/dt) dt.
-            let (lo, hi) = if sim.neuron.t_ref > 0.0 { (isi - dt, isi) } else { (isi, isi + dt) };
+            let (lo, hi) = if sim.neuron().t_ref > 0.0 { (isi - dt, isi) } else { (isi, isi + dt) };
             assert!(
                 period >= lo - 1e-12 && period < hi + 1e-12,
                 "t_ref={t_ref} dt={dt_text}: period {period} not in [{lo}, {hi})"

@@ -43,18 +43,18 @@ fn exercise2() -> (lifsim::Simulation, lifsim::Recording) {
 fn exercise2_sine_trace_follows_the_euler_recursion() {
     let (sim, rec) = exercise2();
     // The grid: round(t_max/dt) = round(0.15 / 0.001) = 150 points, t_k = k dt.
-    assert_eq!(sim.steps, 150);
-    assert_eq!(rec.steps, 150);
+    assert_eq!(sim.steps(), 150);
+    assert_eq!(rec.grid.steps(), 150);
     assert_eq!(rec.v_mean.len(), 150);
     assert_eq!(rec.v_var.len(), 150);
     assert_eq!(rec.activity.len(), 150);
-    let times = rec.times();
+    let times: Vec<f64> = rec.grid.times().collect();
     assert_eq!(times.len(), 150);
     for (k, &t) in times.iter().enumerate() {
         assert_eq!(t, k as f64 * DT, "t_{k} must be k dt, never accumulated");
     }
     // V_0 is v_init = e_l, exactly.
-    assert_eq!(sim.neuron.v_init, E_L);
+    assert_eq!(sim.neuron().v_init, E_L);
     assert_eq!(rec.v_mean[0], E_L);
 
     let trace = rec.traces.neuron(0);
@@ -145,7 +145,7 @@ fn v_mean_at_step_zero_is_v_init_exactly_for_any_n() {
         for v_init in ["-60 mV", "-58.75 mV", "-65 mV"] {
             let sim = build(&[("simulation.n", int(n)), ("neuron.v_init", s(v_init)), ("simulation.t_max", s("5 ms"))]);
             let rec = lifsim::run(&sim).unwrap();
-            assert_eq!(rec.v_mean[0], sim.neuron.v_init, "v_mean[0] for n = {n}, v_init = {v_init}");
+            assert_eq!(rec.v_mean[0], sim.neuron().v_init, "v_mean[0] for n = {n}, v_init = {v_init}");
             assert_eq!(rec.v_var[0] == 0.0, n > 1, "v_var[0] for n = {n}");
         }
     }
@@ -156,7 +156,7 @@ fn v_mean_at_step_zero_is_v_init_exactly_for_any_n() {
 #[test]
 fn default_run_records_histograms_activity_and_spike_times() {
     let sim = build(&[("record.traces", int(500))]);
-    assert_eq!((sim.n, sim.steps), (500, 150));
+    assert_eq!((sim.n(), sim.steps()), (500, 150));
     let rec = lifsim::run(&sim).unwrap();
     assert!(sim.warnings().is_empty());
 

@@ -121,7 +121,7 @@ fn noisy_runs_follow_the_scalar_reference() {
             ("neuron.t_ref", s("2 ms")),
             ("record.traces", int(300)),
         ]);
-        assert_eq!(sim.steps, STEPS);
+        assert_eq!(sim.steps(), STEPS);
         let rec = lifsim::run(&sim).unwrap();
         let mut total = 0;
         for &i in &traced {

@@ -47,14 +47,14 @@ proptest! {
             ("neuron.v_th", s("none")),
             ("simulation.n", int(1)),
         ]);
-        prop_assert_eq!(sim.steps, (t_max / dt).round() as usize);
+        prop_assert_eq!(sim.steps(), (t_max / dt).round() as usize);
         let rec = lifsim::run(&sim).unwrap();
         let trace = rec.traces.neuron(0);
         let current = |t: f64| {
             if sine { i_mean + amplitude * (2.0 * PI * frequency * t + phase).sin() } else { i_mean }
         };
         let mut v = E_L;
-        prop_assert_eq!(trace.len(), sim.steps);
+        prop_assert_eq!(trace.len(), sim.steps());
         prop_assert_eq!(trace[0], E_L);
         for (k, &got) in trace.iter().enumerate().skip(1) {
             let i = current((k - 1) as f64 * dt);
@@ -98,10 +98,10 @@ proptest! {
             ("input.i_mean", Value::Float(i_pa * 1e-12)),
             ("record.traces", int(n as i64)),
         ]);
-        prop_assert_eq!(sim.steps, steps);
-        let n_ref = sim.neuron.refractory_steps(dt);
+        prop_assert_eq!(sim.steps(), steps);
+        let n_ref = sim.neuron().refractory_steps(dt);
         prop_assert_eq!(n_ref, ref_steps);
-        let (v_reset, v_th) = (sim.neuron.v_reset, sim.neuron.v_th.unwrap());
+        let (v_reset, v_th) = (sim.neuron().v_reset, sim.neuron().v_th.unwrap());
         let rec = lifsim::run(&sim).unwrap();
 
         let total: u64 = rec.spike_count.iter().map(|&c| u64::from(c)).sum();

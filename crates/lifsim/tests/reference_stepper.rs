@@ -8,7 +8,7 @@
 //! the reset.
 
 use lifsim::Simulation;
-use lifsim::integrate::{StepConstants, drive_per_step};
+use lifsim::model::integrate::{StepConstants, drive_per_step};
 use lifsim::rng::{Stream, normal_sample, symmetric_sample};
 
 mod support;
@@ -18,28 +18,28 @@ use support::workload::workload;
 fn reference(sim: &Simulation, at_step: usize) -> (Vec<(u32, u32)>, Vec<f64>) {
     let c = StepConstants::new(sim);
     let drive = drive_per_step(sim, c.gain);
-    let n_ref = sim.neuron.refractory_steps(sim.dt);
-    let th = sim.neuron.v_th.unwrap_or(f64::INFINITY);
+    let n_ref = sim.neuron().refractory_steps(sim.dt());
+    let th = sim.neuron().v_th.unwrap_or(f64::INFINITY);
     let mut spikes = Vec::new();
     let mut snapshot = Vec::new();
-    for i in 0..sim.n as u64 {
-        let mut v = sim.neuron.v_init;
+    for i in 0..sim.n() as u64 {
+        let mut v = sim.neuron().v_init;
         let mut hold = 0;
         for (k, &drive) in drive.iter().enumerate().take(at_step + 1).skip(1) {
             let sample = (k - 1) as u64;
-            let xi = match sim.input.noise {
-                lifsim::Noise::White { .. } => normal_sample(sim.seed, Stream::InputNoise, i, sample),
-                lifsim::Noise::Tutorial { .. } => symmetric_sample(sim.seed, Stream::InputNoise, i, sample),
+            let xi = match sim.input().noise {
+                lifsim::Noise::White { .. } => normal_sample(sim.seed(), Stream::InputNoise, i, sample),
+                lifsim::Noise::Tutorial { .. } => symmetric_sample(sim.seed(), Stream::InputNoise, i, sample),
                 _ => 0.0,
             };
             v = c.decay.mul_add(v, drive);
             v = c.noise_scale.mul_add(xi, v);
             if hold > 0 {
                 hold -= 1;
-                v = sim.neuron.v_reset;
+                v = sim.neuron().v_reset;
             } else if v >= th {
                 spikes.push((k as u32, i as u32));
-                v = sim.neuron.v_reset;
+                v = sim.neuron().v_reset;
                 hold = n_ref.saturating_sub(1);
             }
         }
@@ -53,10 +53,10 @@ fn reference(sim: &Simulation, at_step: usize) -> (Vec<(u32, u32)>, Vec<f64>) {
 fn engine_matches_the_scalar_reference_bit_for_bit() {
     // 600 neurons: two full chunks and a partial one.
     for (method, noise) in [("euler", "white"), ("exact", "white"), ("euler", "tutorial"), ("euler", "none")] {
-        let sim = workload(600, "50 ms", method, noise, &["49.9 ms"]);
+        let sim = workload(600, "50 ms", method, noise, &["49.9 ms"], &[]);
         let rec = lifsim::run(&sim).expect("runs");
         let at = rec.histograms[0].step;
-        assert_eq!(at, sim.steps - 1);
+        assert_eq!(at, sim.steps() - 1);
         let (spikes, snapshot) = reference(&sim, at);
         assert!(noise == "none" || spikes.len() > 100, "{method}/{noise}: too few spikes to compare");
         let got: Vec<(u32, u32)> = rec.spikes.step.iter().copied().zip(rec.spikes.neuron.iter().copied()).collect();

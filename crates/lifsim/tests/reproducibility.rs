@@ -42,8 +42,8 @@ fn assert_identical(a: &Recording, b: &Recording, what: &str) {
 #[test]
 fn bit_identical_for_1_2_and_7_threads() {
     let sim = spiking(1500, 2017, 50);
-    assert_eq!(sim.n.div_ceil(lifsim::engine::chunk_len(sim.n)), 6);
-    assert!(sim.steps > 3 * lifsim::engine::window_steps(sim.n));
+    assert_eq!(sim.n().div_ceil(lifsim::engine::chunk_len(sim.n())), 6);
+    assert!(sim.steps() > 3 * lifsim::engine::window_steps(sim.n()));
     let one = run_on(1, &sim);
     assert!(one.spikes.len() > 1500, "the run must spike: {}", one.spikes.len());
     assert!(one.v_var.iter().skip(1).all(|&v| v > 0.0));

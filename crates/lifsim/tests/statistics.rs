@@ -43,7 +43,7 @@ fn check_ensemble(label: &str, settings: &[(&str, Value)], theory: impl Fn(usize
     ];
     all.extend(settings.iter().cloned());
     let sim = build(&all);
-    assert_eq!(sim.steps, 150);
+    assert_eq!(sim.steps(), 150);
     let rec = lifsim::run(&sim).unwrap();
     assert_rel(rec.v_mean[0], E_L, 1e-15, &format!("{label}: v_mean[0]"));
     assert_eq!(rec.v_var[0], 0.0, "{label}: v_var[0]");

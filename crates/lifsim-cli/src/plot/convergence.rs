@@ -30,9 +30,9 @@ impl Figure for DtStudyPlot<'_> {
             .runs
             .iter()
             .map(|(_, rec)| {
-                let raw: Vec<f64> = rec.activity.iter().map(|a| a / rec.dt).collect();
-                let smooth = boxcar(&raw, (RATE_WINDOW / rec.dt).round().max(1.0) as usize);
-                (rec.dt, rec.times().iter().zip(smooth).map(|(&t, r)| (t * 1e3, r)).collect())
+                let raw: Vec<f64> = rec.activity.iter().map(|a| a / rec.grid.dt()).collect();
+                let smooth = boxcar(&raw, (RATE_WINDOW / rec.grid.dt()).round().max(1.0) as usize);
+                (rec.grid.dt(), rec.grid.times().zip(smooth).map(|(t, r)| (t * 1e3, r)).collect())
             })
             .collect();
         let t_end = extent(curves.iter().flat_map(|(_, c)| c.iter().map(|p| p.0))).1;
@@ -59,13 +59,13 @@ impl Figure for DtStudyPlot<'_> {
             .map(|(_, rec)| {
                 let counts: Vec<f64> = rec.spike_count.iter().map(|&c| f64::from(c)).collect();
                 let se = mean_var(&counts).map_or(0.0, |(_, v)| (v / counts.len() as f64).sqrt());
-                (rec.dt * 1e3, rec.mean_rate_hz(), se / rec.observed_time())
+                (rec.grid.dt() * 1e3, rec.mean_rate_hz(), se / rec.grid.span())
             })
             .collect();
         let reference = self
             .runs
             .first()
-            .and_then(|(sim, _)| theory::deterministic_isi(&sim.neuron, sim.mu()).map(|isi| 1.0 / isi));
+            .and_then(|(sim, _)| theory::deterministic_isi(sim.neuron(), sim.mu()).map(|isi| 1.0 / isi));
         let (dt_lo, dt_hi) = extent(points.iter().map(|p| p.0));
         let (lo, hi) = extent(points.iter().flat_map(|p| [p.1 - p.2, p.1 + p.2]).chain(reference));
         let mut right = panel(

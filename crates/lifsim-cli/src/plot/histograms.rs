@@ -1,13 +1,13 @@
 //! Distributions of V across the ensemble at chosen times, with the theory Gaussian where it applies.
 
-use super::style::Source;
+use super::style::RunView;
 use super::style::{Drawn, Figure, PALETTE, extent, legend, legend_box, legend_line, panel, titled};
 use lifsim::theory;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// One panel per histogram of the recording (`record.hist_times`), as a density in 1/mV.
-pub struct HistogramPlot<'a>(pub Source<'a>);
+pub struct HistogramPlot<'a>(pub RunView<'a>);
 
 impl Figure for HistogramPlot<'_> {
     fn title(&self) -> &str {
@@ -18,12 +18,12 @@ impl Figure for HistogramPlot<'_> {
     where
         DB::ErrorType: 'static,
     {
-        let Source { sim, rec, title } = &self.0;
+        let RunView { sim, rec, title } = &self.0;
         let area = titled(root, title)?;
         let count = rec.histograms.len().max(1);
         let columns = count.min(3);
         let panels = area.split_evenly((count.div_ceil(columns), columns));
-        let theory = sim.neuron.v_th.is_none().then(|| theory::free_membrane_moments(sim));
+        let theory = sim.neuron().v_th.is_none().then(|| theory::free_membrane_moments(sim));
         for (half, hist) in panels.iter().zip(&rec.histograms) {
             let edges: Vec<f64> = hist.edges.iter().map(|e| e * 1e3).collect();
             let total = hist.counts.iter().sum::<u64>().max(1) as f64;

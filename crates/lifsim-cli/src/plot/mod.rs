@@ -10,20 +10,20 @@ mod voltage;
 pub use convergence::DtStudyPlot;
 pub use histograms::HistogramPlot;
 pub use spikes::{CountsPlot, RasterPlot};
-pub use style::{Figure, Source, add_figure};
+pub use style::{Figure, RunView, add_figure};
 pub use sweep::SweepPlot;
 pub use voltage::{MomentsPlot, VoltagePlot};
 
 use lifsim::{Recording, Simulation};
 use lifsim_io::OutputSet;
-use std::io::{self, Write as _};
+use std::io;
 
 /// Traces drawn in a run's `voltage` figure.
 const RUN_TRACES: usize = 5;
 
-/// A figure written into an output directory, for the report.
+/// A figure drawn into an output directory, with what a report says of it.
 #[derive(Debug, Clone)]
-pub struct Written {
+pub struct ReportFigure {
     /// File stem: `NAME.png` and `NAME.svg`.
     pub name: String,
     /// The figure's title.
@@ -32,12 +32,12 @@ pub struct Written {
     pub caption: String,
 }
 
-impl Written {
+impl ReportFigure {
     /// Renders `figure` as `name.png` and `name.svg` into `out` and remembers its caption.
     ///
     /// # Errors
     /// Any drawing or I/O error.
-    pub fn add(out: &mut OutputSet, name: &str, figure: &impl Figure, caption: impl Into<String>) -> io::Result<Self> {
+    pub fn draw(out: &mut OutputSet, name: &str, figure: &impl Figure, caption: impl Into<String>) -> io::Result<Self> {
         add_figure(out, name, figure)?;
         Ok(Self { name: name.into(), title: figure.title().into(), caption: caption.into() })
     }
@@ -48,19 +48,19 @@ impl Written {
 ///
 /// # Errors
 /// Any drawing or I/O error.
-pub fn add_run_figures(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -> io::Result<Vec<Written>> {
-    let free = sim.neuron.v_th.is_none();
+pub fn add_run_figures(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -> io::Result<Vec<ReportFigure>> {
+    let free = sim.neuron().v_th.is_none();
     let theory_note = if free {
         "The dashed curves are the exact mean and variance of the free membrane under the same discrete scheme."
     } else {
         "With a threshold the free-membrane theory does not apply, so no theory curve is drawn."
     };
     let mut figures = vec![
-        Written::add(
+        ReportFigure::draw(
             out,
             "voltage",
             &VoltagePlot {
-                source: Source::new(sim, rec, "Membrane potential"),
+                source: RunView::new(sim, rec, "Membrane potential"),
                 traces: RUN_TRACES,
                 mean: true,
                 band: true,
@@ -68,18 +68,18 @@ pub fn add_run_figures(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -
             "A few traced neurons, the ensemble mean (thick) and the mean ± one standard deviation band; \
              spikes show as resets to v_reset.",
         )?,
-        Written::add(
+        ReportFigure::draw(
             out,
             "moments",
-            &MomentsPlot(Source::new(sim, rec, "Ensemble mean and variance of V")),
+            &MomentsPlot(RunView::new(sim, rec, "Ensemble mean and variance of V")),
             format!("Sample mean and variance (1/(n-1)) of V across the ensemble at every step. {theory_note}"),
         )?,
     ];
     if !rec.histograms.is_empty() {
-        figures.push(Written::add(
+        figures.push(ReportFigure::draw(
             out,
             "histograms",
-            &HistogramPlot(Source::new(sim, rec, "Distribution of V across the ensemble")),
+            &HistogramPlot(RunView::new(sim, rec, "Distribution of V across the ensemble")),
             if free {
                 "V across the ensemble at record.hist_times; the curve is the Gaussian with the exact free-membrane mean \
                  and variance at that step."
@@ -89,15 +89,15 @@ pub fn add_run_figures(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -
             },
         )?);
     }
-    figures.push(Written::add(
+    figures.push(ReportFigure::draw(
         out,
         "raster",
-        &RasterPlot(Source::new(sim, rec, "Spikes")),
+        &RasterPlot(RunView::new(sim, rec, "Spikes")),
         "Spike times of the first neurons, and the population rate (spikes per neuron per step divided by dt), \
          raw and smoothed.",
     )?);
     if let Some(isi) = CountsPlot::isi(rec, "Interspike intervals".into()) {
-        figures.push(Written::add(
+        figures.push(ReportFigure::draw(
             out,
             "isi",
             &isi,
@@ -106,7 +106,7 @@ pub fn add_run_figures(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -
         )?);
     }
     if let Some(counts) = CountsPlot::spike_counts(rec, "Spike counts".into()) {
-        figures.push(Written::add(
+        figures.push(ReportFigure::draw(
             out,
             "spike_counts",
             &counts,
@@ -114,14 +114,4 @@ pub fn add_run_figures(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -
         )?);
     }
     Ok(figures)
-}
-
-/// Adds a run's figures and its `report.html` to `out`.
-///
-/// # Errors
-/// Any drawing or I/O error.
-pub fn add_run_report(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -> io::Result<()> {
-    let figures = add_run_figures(out, sim, rec)?;
-    let html = crate::report::run_report(sim, rec, &figures);
-    out.add("report.html", |w| w.write_all(html.as_bytes()))
 }

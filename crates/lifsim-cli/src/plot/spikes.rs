@@ -4,7 +4,7 @@
 //! as `summary.json` (over the whole run).
 
 use super::style::{
-    Drawn, Figure, INK, PALETTE, Source, extent, legend, legend_box, legend_line, padded, panel, titled,
+    Drawn, Figure, INK, PALETTE, RunView, extent, legend, legend_box, legend_line, padded, panel, titled,
 };
 use lifsim::Recording;
 use lifsim::analysis::{self, Window};
@@ -17,7 +17,7 @@ pub const RASTER_NEURONS: usize = 200;
 pub const RATE_WINDOW: f64 = 5e-3;
 
 /// Spike raster of the first neurons above the population rate in Hz.
-pub struct RasterPlot<'a>(pub Source<'a>);
+pub struct RasterPlot<'a>(pub RunView<'a>);
 
 impl Figure for RasterPlot<'_> {
     fn title(&self) -> &str {
@@ -31,7 +31,7 @@ impl Figure for RasterPlot<'_> {
         let rec = self.0.rec;
         let area = titled(root, &self.0.title)?;
         let (top, bottom) = area.split_vertically((55).percent_height());
-        let t_end = (rec.observed_time() * 1e3).max(rec.dt * 1e3);
+        let t_end = (rec.grid.span() * 1e3).max(rec.grid.dt() * 1e3);
         let shown = rec.n.min(RASTER_NEURONS);
         let mut raster = panel(
             &top,
@@ -47,11 +47,11 @@ impl Figure for RasterPlot<'_> {
                 .iter()
                 .zip(&rec.spikes.step)
                 .filter(|&(&i, _)| (i as usize) < shown)
-                .map(|(&i, &k)| Circle::new((f64::from(k) * rec.dt * 1e3, f64::from(i)), 2, dot)),
+                .map(|(&i, &k)| Circle::new((f64::from(k) * rec.grid.dt() * 1e3, f64::from(i)), 2, dot)),
         )?;
-        let raw: Vec<f64> = rec.activity.iter().map(|a| a / rec.dt).collect();
-        let smooth = boxcar(&raw, (RATE_WINDOW / rec.dt).round().max(1.0) as usize);
-        let times = rec.times();
+        let raw: Vec<f64> = rec.activity.iter().map(|a| a / rec.grid.dt()).collect();
+        let smooth = boxcar(&raw, (RATE_WINDOW / rec.grid.dt()).round().max(1.0) as usize);
+        let times: Vec<f64> = rec.grid.times().collect();
         let (_, hi) = extent(raw.iter().copied().chain(smooth.iter().copied()));
         let mut rate = panel(
             &bottom,
@@ -94,14 +94,14 @@ impl CountsPlot {
     /// The ISI histogram of a recording, in ms, with the CV in the legend; `None` for fewer
     /// than two ISIs.
     pub fn isi(rec: &Recording, title: String) -> Option<Self> {
-        let window = Window::new(0.0, f64::INFINITY, rec.dt, rec.steps);
+        let window = Window::new(rec.grid, 0.0, f64::INFINITY);
         let summary = analysis::interval_summary(rec, &window);
         let cv = Some(summary.cv).filter(|cv| cv.is_finite())?;
         Some(Self {
             title,
             label: format!("{} ISIs, CV = {cv:.3}", summary.count),
             tally: analysis::interval_step_tally(rec, &window),
-            quantum: rec.dt * 1e3,
+            quantum: rec.grid.dt() * 1e3,
             x_label: "interspike interval (ms)".into(),
         })
     }
@@ -114,7 +114,7 @@ impl CountsPlot {
             label: format!("{} neurons, Fano factor = {fano:.3}", rec.spike_count.len()),
             tally: analysis::count_histogram(&rec.spike_count),
             quantum: 1.0,
-            x_label: format!("spikes per neuron in {} ms", round(rec.observed_time() * 1e3)),
+            x_label: format!("spikes per neuron in {} ms", round(rec.grid.span() * 1e3)),
         })
     }
 

@@ -58,7 +58,7 @@ pub type ChartOn<'a, DB, X> = ChartContext<'a, DB, Cartesian2d<X, RangedCoordf64
 pub type Chart<'a, DB> = ChartOn<'a, DB, RangedCoordf64>;
 
 /// What a figure of one run is drawn from (never a re-run), and its title.
-pub struct Source<'a> {
+pub struct RunView<'a> {
     /// The run's simulation.
     pub sim: &'a Simulation,
     /// The run's recording.
@@ -67,7 +67,7 @@ pub struct Source<'a> {
     pub title: String,
 }
 
-impl<'a> Source<'a> {
+impl<'a> RunView<'a> {
     /// A source with its title.
     pub fn new(sim: &'a Simulation, rec: &'a Recording, title: impl Into<String>) -> Self {
         Self { sim, rec, title: title.into() }

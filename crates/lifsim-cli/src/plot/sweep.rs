@@ -4,9 +4,9 @@
 use super::style::{
     ChartOn, Drawn, Figure, GREY, LEGEND_SIZE, PALETTE, Sample, extent, key, padded, panel_on, text, tick, titled,
 };
-use crate::sweep::{Row, text as text_of};
-use lifsim::summary::TheoryValues;
+use lifsim::sweep::SweepRow as Row;
 use lifsim::sweep::{Axis, Measures, Point, configure};
+use lifsim::theory::TheoryValues;
 use lifsim::units::{Dimension, format_quantity, parse_quantity};
 use lifsim::{Config, Value};
 use plotters::coord::Shift;
@@ -75,7 +75,7 @@ impl XScale {
     fn new(axis: &Axis) -> Self {
         let numbers: Vec<f64> = axis.values.iter().filter_map(number).collect();
         if numbers.len() < axis.values.len() {
-            return XScale::Named(axis.values.iter().map(text_of).collect());
+            return XScale::Named(axis.values.iter().map(Value::cell).collect());
         }
         let dimension = Config::key_dimension(&axis.key).ok().flatten();
         let (unit, factor) = display_unit(dimension, &numbers);
@@ -125,7 +125,7 @@ fn number(value: &Value) -> Option<f64> {
 fn show_for(key: &str, value: &Value) -> String {
     match (value, Config::key_dimension(key).ok().flatten()) {
         (Value::Float(x), Some(dim)) => format_quantity(*x, dim),
-        _ => text_of(value),
+        _ => value.cell(),
     }
 }
 

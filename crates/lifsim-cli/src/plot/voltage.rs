@@ -1,6 +1,6 @@
 //! Membrane potential over time: traces, ensemble mean and spread, and the moments against theory.
 
-use super::style::Source;
+use super::style::RunView;
 use super::style::{Drawn, Figure, GREY, INK, PALETTE, extent, legend, legend_box, legend_line, padded, panel, titled};
 use lifsim::theory;
 use plotters::coord::Shift;
@@ -13,7 +13,7 @@ const MV: f64 = 1e3;
 /// V(t) of a few traced neurons, optionally with the ensemble mean (thick) and a mean +/- std band.
 pub struct VoltagePlot<'a> {
     /// The run and the title.
-    pub source: Source<'a>,
+    pub source: RunView<'a>,
     /// How many traces to draw (at most the number traced).
     pub traces: usize,
     /// Draw the ensemble mean as a thick line.
@@ -24,20 +24,13 @@ pub struct VoltagePlot<'a> {
 
 impl VoltagePlot<'_> {
     fn trace_points(&self, i: usize) -> Vec<(f64, f64)> {
-        let every = self.source.rec.traces.every as f64;
-        self.source
-            .rec
-            .traces
-            .neuron(i)
-            .iter()
-            .enumerate()
-            .map(|(s, &v)| (s as f64 * every * self.source.rec.dt * MS, v * MV))
-            .collect()
+        let rec = self.source.rec;
+        rec.grid.sampled(rec.traces.every).zip(rec.traces.neuron(i)).map(|(t, &v)| (t * MS, v * MV)).collect()
     }
 
     /// (t, mean - sd, mean + sd) in display units; sd = 0 where the variance is undefined (n = 1).
     fn band_points(&self) -> Vec<(f64, f64, f64)> {
-        let times = self.source.rec.times();
+        let times: Vec<f64> = self.source.rec.grid.times().collect();
         times
             .iter()
             .zip(self.source.rec.v_mean.iter().zip(&self.source.rec.v_var))
@@ -62,7 +55,7 @@ impl Figure for VoltagePlot<'_> {
         let shown = self.traces.min(self.source.rec.traces.neurons);
         let traces: Vec<Vec<(f64, f64)>> = (0..shown).map(|i| self.trace_points(i)).collect();
         let band = self.band_points();
-        let p = &self.source.sim.neuron;
+        let p = self.source.sim.neuron();
         let lines: Vec<(f64, &str)> = match p.v_th {
             Some(v_th) => vec![(v_th * MV, "threshold v_th"), (p.v_reset * MV, "reset v_reset")],
             None => Vec::new(),
@@ -75,13 +68,13 @@ impl Figure for VoltagePlot<'_> {
                 .chain(band.iter().flat_map(|&(_, a, b)| [a, b]).filter(|_| self.band || self.mean))
                 .chain(lines.iter().map(|&(v, _)| v)),
         );
-        let t_end = self.source.rec.observed_time() * MS;
+        let t_end = self.source.rec.grid.span() * MS;
         // Room below the data for the legend, so that it covers nothing.
         let span = padded(lo, hi, 0.05);
         let legend_room =
             if lines.is_empty() { 0.0 } else { 0.045 * (span.end - span.start) * (2 + lines.len()) as f64 };
         let y = (span.start - legend_room)..span.end;
-        let mut chart = panel(&area, "", 0.0..t_end.max(self.source.rec.dt * MS), y, ("time (ms)", "V (mV)"))?;
+        let mut chart = panel(&area, "", 0.0..t_end.max(self.source.rec.grid.dt() * MS), y, ("time (ms)", "V (mV)"))?;
         if self.band {
             let mut outline: Vec<(f64, f64)> = band.iter().map(|&(t, _, up)| (t, up)).collect();
             outline.extend(band.iter().rev().map(|&(t, down, _)| (t, down)));
@@ -123,7 +116,7 @@ impl Figure for VoltagePlot<'_> {
 }
 
 /// Ensemble mean and variance over time, with the exact free-membrane theory where it applies.
-pub struct MomentsPlot<'a>(pub Source<'a>);
+pub struct MomentsPlot<'a>(pub RunView<'a>);
 
 impl Figure for MomentsPlot<'_> {
     fn title(&self) -> &str {
@@ -136,9 +129,9 @@ impl Figure for MomentsPlot<'_> {
     {
         let area = titled(root, &self.0.title)?;
         let halves = area.split_evenly((1, 2));
-        let times: Vec<f64> = self.0.rec.times().iter().map(|t| t * MS).collect();
+        let times: Vec<f64> = self.0.rec.grid.times().map(|t| t * MS).collect();
         // The theory is the free membrane's: it applies only without a threshold.
-        let theory = self.0.sim.neuron.v_th.is_none().then(|| theory::free_membrane_moments(self.0.sim));
+        let theory = self.0.sim.neuron().v_th.is_none().then(|| theory::free_membrane_moments(self.0.sim));
         let panels = [
             ("mean", "⟨V⟩ (mV)", MV, &self.0.rec.v_mean, theory.as_ref().map(|m| &m.mean)),
             ("variance", "Var V (mV²)", MV * MV, &self.0.rec.v_var, theory.as_ref().map(|m| &m.var)),
@@ -148,7 +141,7 @@ impl Figure for MomentsPlot<'_> {
             let theory_points: Vec<(f64, f64)> =
                 predicted.map(|p| times.iter().zip(p).map(|(&t, &v)| (t, v * scale)).collect()).unwrap_or_default();
             let (lo, hi) = extent(sim_points.iter().chain(&theory_points).map(|&(_, v)| v));
-            let t_end = times.last().copied().unwrap_or(1.0).max(self.0.rec.dt * MS);
+            let t_end = times.last().copied().unwrap_or(1.0).max(self.0.rec.grid.dt() * MS);
             let mut chart = panel(
                 half,
                 &format!("ensemble {what} (n = {})", self.0.rec.n),

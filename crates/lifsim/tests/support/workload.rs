@@ -5,8 +5,16 @@
 
 use lifsim::{Config, Simulation, Value};
 
-/// Workload W with `n` neurons over `t_max` ("1 s") for `method` and `noise`.
-pub fn workload(n: i64, t_max: &str, method: &str, noise: &str, hist_times: &[&str]) -> Simulation {
+/// Workload W with `n` neurons over `t_max` ("1 s") for `method` and `noise`, then `extra`
+/// settings (e.g. `simulation.crossing`).
+pub fn workload(
+    n: i64,
+    t_max: &str,
+    method: &str,
+    noise: &str,
+    hist_times: &[&str],
+    extra: &[(&str, Value)],
+) -> Simulation {
     let mut config = Config::default();
     for (key, value) in [
         ("simulation.t_max", Value::from(t_max)),
@@ -19,7 +27,10 @@ pub fn workload(n: i64, t_max: &str, method: &str, noise: &str, hist_times: &[&s
         ("neuron.t_ref", Value::from("2 ms")),
         ("record.traces", Value::from(0)),
         ("record.hist_times", Value::List(hist_times.iter().map(|&t| Value::from(t)).collect())),
-    ] {
+    ]
+    .into_iter()
+    .chain(extra.iter().cloned())
+    {
         config.set(key, &value).expect("workload configuration is valid");
     }
     config.build().expect("workload configuration is valid")

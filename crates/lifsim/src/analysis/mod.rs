@@ -1,4 +1,5 @@
-//! Spike-train statistics over a recording: rates, population rate (PSTH), ISIs, CV, Fano factor.
+//! Spike-train statistics over a recording (rates, population rate, ISIs, CV, Fano factor) and
+//! estimators with standard errors (`estimators.rs`).
 //!
 //! All functions are pure and never panic on empty input: where a statistic is undefined
 //! (no neurons, no spikes, fewer than two intervals) it is NaN, as documented on each function.
@@ -22,6 +23,11 @@
 //! - `time_histogram` with `output='rate'`: the population rate, spikes per neuron per second;
 //!   as in Elephant a last partial bin is dropped; bins are whole numbers of grid steps.
 
+mod estimators;
+
+pub use estimators::{Estimate, SampleMoments, batch_cv, batch_means, sample_moments};
+
+use crate::grid::TimeGrid;
 use crate::record::Recording;
 use serde::{Deserialize, Serialize};
 
@@ -46,31 +52,29 @@ impl Default for AnalysisSpec {
 /// A window of grid steps: the spikes at steps `first < k <= last`.
 ///
 /// ```
-/// let w = lifsim::analysis::Window::new(0.01, 1.0, 1e-3, 100);
+/// let w = lifsim::analysis::Window::new(lifsim::TimeGrid::new(1e-3, 100), 0.01, 1.0);
 /// assert_eq!((w.first, w.last), (10, 99));
 /// assert!((w.duration() - 0.089).abs() < 1e-12);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Window {
     /// Step at the window's start (excluded).
     pub first: usize,
     /// Last step in the window (included).
     pub last: usize,
-    dt_bits: u64,
+    grid: TimeGrid,
 }
 
 impl Window {
-    /// The window `(t_start, t_stop]` (s) snapped to a grid of `steps` points spaced `dt` (s).
-    pub fn new(t_start: f64, t_stop: f64, dt: f64, steps: usize) -> Self {
-        let end = steps.saturating_sub(1);
-        let snap = |t: f64| if t.is_finite() { ((t / dt).round().max(0.0) as usize).min(end) } else { end };
-        let last = snap(t_stop);
-        Self { first: snap(t_start).min(last), last, dt_bits: dt.to_bits() }
+    /// The window `(t_start, t_stop]` (s) snapped to `grid` ([`TimeGrid::step_of`]).
+    pub fn new(grid: TimeGrid, t_start: f64, t_stop: f64) -> Self {
+        let last = grid.step_of(t_stop);
+        Self { first: grid.step_of(t_start).min(last), last, grid }
     }
 
     /// The window of `spec` over `rec`'s grid.
     pub fn of(rec: &Recording, spec: &AnalysisSpec) -> Self {
-        Self::new(spec.t_start, spec.t_stop, rec.dt, rec.steps)
+        Self::new(rec.grid, spec.t_start, spec.t_stop)
     }
 
     /// Whether a spike at `step` counts.
@@ -81,22 +85,22 @@ impl Window {
 
     /// The grid step (s).
     pub fn dt(&self) -> f64 {
-        f64::from_bits(self.dt_bits)
+        self.grid.dt()
     }
 
     /// Duration `(last - first) dt` (s).
     pub fn duration(&self) -> f64 {
-        (self.last - self.first) as f64 * self.dt()
+        self.grid.time(self.last - self.first)
     }
 
     /// Start time `first dt` (s).
     pub fn t_start(&self) -> f64 {
-        self.first as f64 * self.dt()
+        self.grid.time(self.first)
     }
 
     /// End time `last dt` (s).
     pub fn t_stop(&self) -> f64 {
-        self.last as f64 * self.dt()
+        self.grid.time(self.last)
     }
 }
 
@@ -104,7 +108,7 @@ impl Window {
 ///
 /// ```
 /// let rec = lifsim::run(&lifsim::Config::default().build().unwrap()).unwrap();
-/// let whole = lifsim::analysis::Window::new(0.0, f64::INFINITY, rec.dt, rec.steps);
+/// let whole = lifsim::analysis::Window::new(rec.grid, 0.0, f64::INFINITY);
 /// assert_eq!(lifsim::analysis::spike_counts(&rec, &whole), rec.spike_count);
 /// ```
 pub fn spike_counts(rec: &Recording, window: &Window) -> Vec<u32> {
@@ -181,7 +185,7 @@ fn interval_steps<'a>(
 /// ```
 /// use lifsim::analysis::{Window, intervals_of};
 /// // neuron 0 spikes at steps 2, 5, 9; neuron 1 at step 4; dt = 1 ms.
-/// let isi = intervals_of(&[0, 1, 0, 0], &[2, 4, 5, 9], 2, &Window::new(0.0, 1.0, 1e-3, 20));
+/// let isi = intervals_of(&[0, 1, 0, 0], &[2, 4, 5, 9], 2, &Window::new(lifsim::TimeGrid::new(1e-3, 20), 0.0, 1.0));
 /// assert_eq!(isi.len(), 2);
 /// assert!((isi[0] - 3e-3).abs() < 1e-15 && (isi[1] - 4e-3).abs() < 1e-15);
 /// ```
@@ -201,12 +205,12 @@ pub fn intervals(rec: &Recording, window: &Window) -> Vec<f64> {
 ///
 /// ```
 /// let rec = lifsim::run(&lifsim::Config::default().build().unwrap()).unwrap();
-/// let w = lifsim::analysis::Window::new(0.0, f64::INFINITY, rec.dt, rec.steps);
+/// let w = lifsim::analysis::Window::new(rec.grid, 0.0, f64::INFINITY);
 /// let tally = lifsim::analysis::interval_step_tally(&rec, &w);
 /// let all = lifsim::analysis::intervals(&rec, &w);
 /// assert_eq!(tally.iter().sum::<u64>(), all.len() as u64);
 /// let shortest = tally.iter().position(|&c| c > 0).unwrap();
-/// assert_eq!(shortest as f64 * rec.dt, all.iter().copied().fold(f64::INFINITY, f64::min));
+/// assert_eq!(shortest as f64 * rec.grid.dt(), all.iter().copied().fold(f64::INFINITY, f64::min));
 /// ```
 pub fn interval_step_tally(rec: &Recording, window: &Window) -> Vec<u64> {
     let mut tally = Vec::new();
@@ -254,7 +258,7 @@ pub struct IntervalSummary {
 ///
 /// ```
 /// let rec = lifsim::run(&lifsim::Config::default().build().unwrap()).unwrap();
-/// let w = lifsim::analysis::Window::new(0.0, f64::INFINITY, rec.dt, rec.steps);
+/// let w = lifsim::analysis::Window::new(rec.grid, 0.0, f64::INFINITY);
 /// let all = lifsim::analysis::intervals(&rec, &w);
 /// let s = lifsim::analysis::interval_summary(&rec, &w);
 /// assert_eq!(s.count, all.len());
@@ -294,13 +298,13 @@ pub struct Binned {
 ///
 /// ```
 /// let rec = lifsim::run(&lifsim::Config::default().build().unwrap()).unwrap();
-/// let w = lifsim::analysis::Window::new(0.0, f64::INFINITY, rec.dt, rec.steps);
+/// let w = lifsim::analysis::Window::new(rec.grid, 0.0, f64::INFINITY);
 /// let (bins, rate) = lifsim::analysis::population_rate(&rec, &w, 10e-3);
 /// assert_eq!(rate.len(), 14);
 /// assert_eq!(bins.edges.len(), 15);
 /// ```
 pub fn population_rate(rec: &Recording, window: &Window, bin: f64) -> (Binned, Vec<f64>) {
-    let width = ((bin / rec.dt).round() as usize).max(1);
+    let width = ((bin / rec.grid.dt()).round() as usize).max(1);
     let bins = (window.last - window.first) / width;
     let mut counts = vec![0u64; bins];
     for &step in &rec.spikes.step {
@@ -311,8 +315,8 @@ pub fn population_rate(rec: &Recording, window: &Window, bin: f64) -> (Binned, V
             }
         }
     }
-    let edges = (0..=bins).map(|b| (window.first + b * width) as f64 * rec.dt).collect();
-    let per = rec.n as f64 * width as f64 * rec.dt;
+    let edges = (0..=bins).map(|b| rec.grid.time(window.first + b * width)).collect();
+    let per = rec.n as f64 * width as f64 * rec.grid.dt();
     let rate = counts.iter().map(|&c| c as f64 / per).collect();
     (Binned { edges, counts }, rate)
 }
@@ -379,7 +383,7 @@ impl SpikeStatistics {
     /// ```
     /// let sim = lifsim::Config::default().build().unwrap();
     /// let rec = lifsim::run(&sim).unwrap();
-    /// let s = lifsim::analysis::SpikeStatistics::of(&rec, &sim.analysis);
+    /// let s = lifsim::analysis::SpikeStatistics::of(&rec, sim.analysis());
     /// assert!((s.rate_hz - rec.mean_rate_hz()).abs() < 1e-9);
     /// ```
     pub fn of(rec: &Recording, spec: &AnalysisSpec) -> Self {
@@ -424,9 +428,8 @@ mod tests {
             spike_count[neuron as usize] += 1;
         }
         Recording {
-            dt: 1e-3,
+            grid: TimeGrid::new(1e-3, steps),
             n,
-            steps,
             v_mean: vec![0.0; steps],
             v_var: vec![0.0; steps],
             activity: vec![0.0; steps],
@@ -455,7 +458,7 @@ mod tests {
         assert!((late.rate_hz - 1.0 / 0.075).abs() < 1e-9);
         assert_eq!(late.isi_count, 1);
         assert!(late.cv_isi.is_nan());
-        let w = Window::new(0.0, 1.0, 1e-3, 101);
+        let w = Window::new(TimeGrid::new(1e-3, 101), 0.0, 1.0);
         let (bins, rate) = population_rate(&rec, &w, 25e-3);
         assert_eq!(bins.counts, vec![2, 2, 1, 0]);
         assert!((rate[0] - 2.0 / 3.0 / 25e-3).abs() < 1e-9);

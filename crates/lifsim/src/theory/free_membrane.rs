@@ -1,13 +1,12 @@
-//! Closed forms for the same setup as a simulation: free-membrane moments, OU stationary
-//! moments and the deterministic firing period.
+//! Closed forms of the free membrane and of noise-free firing: exact discrete-time moments,
+//! stationary moments, the deterministic period and the grid's own spike steps.
 
-use crate::input::Noise;
-use crate::integrate::{StepConstants, drive_per_step};
-use crate::simulation::Simulation;
+use crate::model::integrate::{StepConstants, drive_per_step};
+use crate::model::{Drive, LifParams, Noise, Simulation};
 
 /// Mean and variance of V over the grid.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Moments {
+pub struct FreeMembraneMoments {
     /// Mean of V at each step (V).
     pub mean: Vec<f64>,
     /// Variance of V at each step (V^2).
@@ -30,16 +29,16 @@ pub struct Moments {
 /// assert_eq!(m.mean[0], -60e-3);
 /// assert_eq!(m.var[0], 0.0);
 /// ```
-pub fn free_membrane_moments(sim: &Simulation) -> Moments {
+pub fn free_membrane_moments(sim: &Simulation) -> FreeMembraneMoments {
     let c = StepConstants::new(sim);
     let drive = drive_per_step(sim, c.gain);
-    let step_var = match sim.input.noise {
+    let step_var = match sim.input().noise {
         Noise::Tutorial { .. } => c.noise_scale * c.noise_scale / 3.0,
         _ => c.noise_scale * c.noise_scale,
     };
     let (a, g) = (c.decay, c.gain);
-    let (mut m, mut pvv, mut pvx, mut pxx) = (sim.neuron.v_init, 0.0, 0.0, c.ou_stationary_sd * c.ou_stationary_sd);
-    let mut moments = Moments { mean: vec![m], var: vec![0.0] };
+    let (mut m, mut pvv, mut pvx, mut pxx) = (sim.neuron().v_init, 0.0, 0.0, c.ou_stationary_sd * c.ou_stationary_sd);
+    let mut moments = FreeMembraneMoments { mean: vec![m], var: vec![0.0] };
     for &d in &drive[1..] {
         m = a * m + d;
         (pvv, pvx, pxx) = (
@@ -70,12 +69,12 @@ pub fn ar1_moments(a: f64, b: f64, q: f64, v0: f64, k: u32) -> (f64, f64) {
 /// `mu` and `sigma_v^2` (white), `sigma_v^2 tau_m / (tau_m + tau_noise)` (OU), the white-noise
 /// limit `(r_m i_mean f)^2 t_max / (6 tau_m)` (tutorial), 0 without noise.
 pub fn stationary_moments(sim: &Simulation) -> (f64, f64) {
-    let tau_m = sim.neuron.tau_m;
-    let var = match sim.input.noise {
+    let tau_m = sim.neuron().tau_m;
+    let var = match sim.input().noise {
         Noise::None => 0.0,
         Noise::Tutorial { factor } => {
-            let amplitude = sim.neuron.r_m * sim.input.drive.i_mean() * factor;
-            amplitude * amplitude * sim.t_max / (6.0 * tau_m)
+            let amplitude = sim.neuron().r_m * sim.input().drive.i_mean() * factor;
+            amplitude * amplitude * sim.t_max() / (6.0 * tau_m)
         }
         Noise::White { sigma_v } => sigma_v * sigma_v,
         Noise::Ou { sigma_v, tau_noise } => sigma_v * sigma_v * tau_m / (tau_m + tau_noise),
@@ -86,7 +85,7 @@ pub fn stationary_moments(sim: &Simulation) -> (f64, f64) {
 /// The white-noise amplitude `sigma_v` (V) equivalent to the simulation's noise: itself for
 /// white noise, the dt -> 0 limit for the tutorial's noise, `None` otherwise.
 pub fn equivalent_sigma_v(sim: &Simulation) -> Option<f64> {
-    match sim.input.noise {
+    match sim.input().noise {
         Noise::White { sigma_v } => Some(sigma_v),
         Noise::Tutorial { .. } => Some(stationary_moments(sim).1.sqrt()),
         Noise::None | Noise::Ou { .. } => None,
@@ -102,7 +101,7 @@ pub fn equivalent_sigma_v(sim: &Simulation) -> Option<f64> {
 /// let isi = lifsim::theory::deterministic_isi(&p, -35e-3).unwrap();
 /// assert!((isi - (10e-3 + 20e-3 * (35.0f64 / 15.0).ln())).abs() < 1e-15);
 /// ```
-pub fn deterministic_isi(params: &crate::LifParams, mu: f64) -> Option<f64> {
+pub fn deterministic_isi(params: &LifParams, mu: f64) -> Option<f64> {
     let v_th = params.v_th?;
     (mu > v_th).then(|| params.t_ref + params.tau_m * ((mu - params.v_reset) / (mu - v_th)).ln())
 }
@@ -141,10 +140,10 @@ impl GridSpikes {
 /// assert_eq!(spikes, lifsim::theory::GridSpikes { first: 10, isi: 26 });
 /// ```
 pub fn grid_spike_steps(sim: &Simulation) -> Option<GridSpikes> {
-    let v_th = sim.neuron.v_th?;
-    let constant = matches!(sim.input.drive, crate::input::Drive::Constant { .. });
+    let v_th = sim.neuron().v_th?;
+    let constant = matches!(sim.input().drive, Drive::Constant { .. });
     let mu = sim.mu();
-    if !constant || sim.input.noise != Noise::None || mu <= v_th {
+    if !constant || sim.input().noise != Noise::None || mu <= v_th {
         return None;
     }
     let a = StepConstants::new(sim).decay;
@@ -155,7 +154,7 @@ pub fn grid_spike_steps(sim: &Simulation) -> Option<GridSpikes> {
         let j = ((mu - v_th) / (mu - from)).ln() / a.ln();
         ((j - j.round()).abs() > 1e-9).then(|| (j.ceil() as usize).max(1))
     };
-    let first = climb(sim.neuron.v_init)?;
-    let hold = sim.neuron.refractory_steps(sim.dt).max(1) - 1;
-    Some(GridSpikes { first, isi: hold + climb(sim.neuron.v_reset)? })
+    let first = climb(sim.neuron().v_init)?;
+    let hold = sim.neuron().refractory_steps(sim.dt()).max(1) - 1;
+    Some(GridSpikes { first, isi: hold + climb(sim.neuron().v_reset)? })
 }

@@ -39,19 +39,22 @@ pub struct LifParams {
 
 impl Default for LifParams {
     fn default() -> Self {
-        Self {
-            tau_m: 20e-3,
-            e_l: -60e-3,
-            v_reset: -70e-3,
-            v_th: Some(-50e-3),
-            r_m: 100e6,
-            t_ref: 10e-3,
-            v_init: -60e-3,
-        }
+        Self::TUTORIAL
     }
 }
 
 impl LifParams {
+    /// The CCNSS 2017 tutorial's neuron (the defaults of the `neuron.*` keys).
+    pub const TUTORIAL: LifParams = LifParams {
+        tau_m: 20e-3,
+        e_l: -60e-3,
+        v_reset: -70e-3,
+        v_th: Some(-50e-3),
+        r_m: 100e6,
+        t_ref: 10e-3,
+        v_init: -60e-3,
+    };
+
     /// Checks every value; the error names the `neuron.*` key.
     ///
     /// # Errors

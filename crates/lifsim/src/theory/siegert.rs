@@ -17,10 +17,9 @@
 //! for `u >= 0`; the factor cancels in closed form, so no intermediate overflows and deep
 //! sub-threshold rates underflow gracefully to 0.
 
-use crate::input::{Drive, Noise};
-use crate::quadrature::integrate;
-use crate::simulation::Simulation;
-use crate::theory;
+use super::free_membrane::equivalent_sigma_v;
+use super::quadrature::integrate;
+use crate::model::{Drive, Noise, Simulation};
 use puruspe::{erfc, erfcx};
 use std::f64::consts::PI;
 
@@ -33,7 +32,7 @@ const TAIL: f64 = 60.0;
 /// A LIF neuron with constant mean drive and Gaussian white noise, in SI units.
 ///
 /// ```
-/// let p = lifsim::siegert::WhiteNoiseLif {
+/// let p = lifsim::theory::WhiteNoiseLif {
 ///     mu: -40e-3, sigma_v: 5e-3, tau_m: 20e-3, v_th: -50e-3, v_reset: -70e-3, t_ref: 2e-3,
 /// };
 /// assert!((p.rate_hz() - 44.84).abs() < 0.01);
@@ -58,17 +57,17 @@ pub struct WhiteNoiseLif {
 impl WhiteNoiseLif {
     /// The white-noise model of `sim` when the theory applies: constant drive, a threshold,
     /// and white noise, the tutorial's noise (through its white-noise limit,
-    /// [`theory::equivalent_sigma_v`]) or no noise (`sigma_v = 0`); `None` otherwise.
+    /// [`equivalent_sigma_v`]) or no noise (`sigma_v = 0`); `None` otherwise.
     pub fn for_simulation(sim: &Simulation) -> Option<Self> {
-        let v_th = sim.neuron.v_th?;
-        if !matches!(sim.input.drive, Drive::Constant { .. }) {
+        let v_th = sim.neuron().v_th?;
+        if !matches!(sim.input().drive, Drive::Constant { .. }) {
             return None;
         }
-        let sigma_v = match sim.input.noise {
+        let sigma_v = match sim.input().noise {
             Noise::None => 0.0,
-            _ => theory::equivalent_sigma_v(sim)?,
+            _ => equivalent_sigma_v(sim)?,
         };
-        let p = &sim.neuron;
+        let p = sim.neuron();
         Some(Self { mu: sim.mu(), sigma_v, tau_m: p.tau_m, v_th, v_reset: p.v_reset, t_ref: p.t_ref })
     }
 

@@ -3,8 +3,14 @@
 //! Memory is O(n + steps): moments and activity per step, spikes as two `u32` per spike,
 //! one count per neuron, V snapshots only at the histogram times, traces only for the first
 //! `record.traces` neurons. Chunks of neurons record into their own buffers; the engine merges
-//! them in chunk order so the result does not depend on the thread count.
+//! them in chunk order so the result does not depend on the thread count. [`RecordingArrays`] names
+//! every array of a recording once, for the files and for Python.
 
+mod arrays;
+
+pub use arrays::{ArraySource, Column, NamedArray, RecordingArrays};
+
+use crate::grid::TimeGrid;
 use serde::{Deserialize, Serialize};
 
 /// All spikes of a run, ordered by step, then neuron (8 bytes per spike).
@@ -89,12 +95,10 @@ impl Histogram {
 /// The recording of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recording {
-    /// Time step (s).
-    pub dt: f64,
+    /// The time grid `t_k = k dt`.
+    pub grid: TimeGrid,
     /// Number of neurons.
     pub n: usize,
-    /// Number of grid points.
-    pub steps: usize,
     /// Ensemble mean of V at each step (V); `v_mean[0] = v_init`.
     pub v_mean: Vec<f64>,
     /// Ensemble sample variance of V at each step (V^2), with 1/(n-1); NaN when n = 1.
@@ -112,43 +116,34 @@ pub struct Recording {
 }
 
 impl Recording {
-    /// The time axis `t_k = k dt` (s).
-    pub fn times(&self) -> Vec<f64> {
-        (0..self.steps).map(|k| k as f64 * self.dt).collect()
-    }
-
-    /// The time of every spike (s).
+    /// The time of every spike (s), `step dt`.
     pub fn spike_times(&self) -> Vec<f64> {
-        self.spikes.step.iter().map(|&k| f64::from(k) * self.dt).collect()
+        self.spikes.step.iter().map(|&k| self.grid.time(k as usize)).collect()
     }
 
-    /// The span in which spikes can occur, `(steps - 1) dt` (s): updates happen at steps 1 .. steps-1.
-    pub fn observed_time(&self) -> f64 {
-        (self.steps.saturating_sub(1)) as f64 * self.dt
-    }
-
-    /// Mean firing rate per neuron over the whole run (Hz).
+    /// Mean firing rate per neuron over the whole run, `(steps - 1) dt` (Hz).
     pub fn mean_rate_hz(&self) -> f64 {
-        self.spikes.len() as f64 / (self.n as f64 * self.observed_time())
+        self.spikes.len() as f64 / (self.n as f64 * self.grid.span())
     }
 }
 
-/// Mean and sum of squared deviations of a group of values.
+/// Mean and sum of squared deviations of a group of values (one chunk's V at one step, or
+/// several chunks merged).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Moments {
+pub(crate) struct GroupMoments {
     pub count: f64,
     pub mean: f64,
     pub m2: f64,
 }
 
-impl Moments {
+impl GroupMoments {
     /// One-pass moments of `values`, shifted by the first value (Chan, Golub & LeVeque 1983):
     /// with `d = v - values[0]`, `mean = values[0] + sum(d)/n` and
     /// `m2 = sum(d^2) - sum(d)^2/n` (never below 0). V varies by millivolts around tens of
     /// millivolts, so the shift removes the cancellation of the plain sums; identical values
     /// give exactly their value and m2 = 0. The sums run in eight fixed partial sums (element
     /// i goes to sum i mod 8; `d^2` is multiplied, then added: a fused multiply-add here made
-    /// the generic loop about 10 % slower for the noises without a hand-written kernel) added
+    /// the generic loop slower for the noises without a hand-written kernel, bench/RESULTS.md) added
     /// pairwise at the end ([`pairwise_sum8`]): a fixed order, so they vectorize and their
     /// rounding depends only on `values`; the AVX-512 kernel (`crate::simd`) computes the same
     /// sums inside the step.
@@ -182,7 +177,7 @@ impl Moments {
     }
 
     /// Merges another group into this one (Chan, Golub & LeVeque 1979).
-    pub fn merge(&mut self, other: &Moments) {
+    pub fn merge(&mut self, other: &GroupMoments) {
         if other.count == 0.0 {
             return;
         }
@@ -203,43 +198,4 @@ impl Moments {
 #[inline(always)]
 pub(crate) fn pairwise_sum8(s: [f64; 8]) -> f64 {
     ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
-}
-
-/// What one chunk of neurons recorded during one window of steps: 18 bytes per step plus 4
-/// per spike, so that long windows fit the memory budget at large n.
-#[derive(Debug, Default)]
-pub(crate) struct ChunkLog {
-    /// Mean and m2 of the chunk's V at each step of the window (the count is the chunk's
-    /// number of neurons).
-    pub moments: Vec<[f64; 2]>,
-    /// Spikes of the chunk at each step of the window (at most `engine::CHUNK_MAX` = 1024).
-    pub spikes_per_step: Vec<u16>,
-    /// Neuron of each spike in the window, by step (see `spikes_per_step`), then neuron.
-    pub spikes: Vec<u32>,
-    /// Traced V, sample-major: for each trace sample in the window, the chunk's traced neurons.
-    pub traces: Vec<f64>,
-}
-
-impl ChunkLog {
-    pub fn clear(&mut self) {
-        self.moments.clear();
-        self.spikes_per_step.clear();
-        self.spikes.clear();
-        self.traces.clear();
-    }
-
-    /// Logs one step: the moments of the chunk's V and its number of spikes.
-    #[inline(always)]
-    pub fn push_step(&mut self, moments: Moments, spikes: u32) {
-        self.moments.push([moments.mean, moments.m2]);
-        // A chunk has at most CHUNK_MAX = 1024 neurons, so this never saturates.
-        self.spikes_per_step.push(u16::try_from(spikes).unwrap_or(u16::MAX));
-    }
-
-    /// The moments logged for step `i` of the window, for a chunk of `count` neurons.
-    #[inline(always)]
-    pub fn moments(&self, i: usize, count: f64) -> Moments {
-        let [mean, m2] = self.moments[i];
-        Moments { count, mean, m2 }
-    }
 }

@@ -10,61 +10,14 @@
 //!   transition for white noise): `decay = exp(-dt/tau_m)`, `gain = 1 - decay`, white-noise
 //!   step `sigma_v sqrt(1 - decay^2) xi`.
 
-use crate::input::Noise;
-use crate::simulation::Simulation;
-use serde::{Deserialize, Serialize};
-
-/// How the membrane equation is advanced over one step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    /// Forward Euler with the input taken at the start of the step (the tutorial's rule).
-    #[default]
-    Euler,
-    /// Exact exponential integration for piecewise-constant input; exact OU step for white noise.
-    Exact,
-}
-
-impl Method {
-    /// The name used in configurations: `"euler"` or `"exact"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Euler => "euler",
-            Method::Exact => "exact",
-        }
-    }
-}
-
-/// How a threshold crossing is detected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Crossing {
-    /// Only on the grid: a spike when `V_k >= v_th` after the update (the tutorial's rule).
-    #[default]
-    Grid,
-    /// Also between grid points: when both `V_{k-1}` and `V_k` are below threshold, a spike
-    /// at step k with the probability that a Brownian bridge between them crossed `v_th`,
-    /// `exp(-2 (v_th - V_{k-1}) (v_th - V_k) / s^2)`, `s^2` the step's noise variance. This
-    /// removes the O(sqrt(dt)) rate bias of grid-only detection for white noise
-    /// (Honerkamp; Giraudo & Sacerdote 1999; Mannella 1999).
-    Bridge,
-}
-
-impl Crossing {
-    /// The name used in configurations: `"grid"` or `"bridge"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Crossing::Grid => "grid",
-            Crossing::Bridge => "bridge",
-        }
-    }
-}
+use super::input::Noise;
+use super::simulation::{Method, Simulation};
 
 /// The constants of one step for a given method, `dt` and noise (all derived, never set).
 ///
 /// ```
 /// let sim = lifsim::Config::default().build().unwrap();
-/// let c = lifsim::integrate::StepConstants::new(&sim);
+/// let c = lifsim::model::StepConstants::new(&sim);
 /// assert_eq!(c.decay, 1.0 - 1e-3 / 20e-3);
 /// assert_eq!(c.gain, 1e-3 / 20e-3);
 /// ```
@@ -88,8 +41,8 @@ pub struct StepConstants {
 impl StepConstants {
     /// Computes the constants for `sim`.
     pub fn new(sim: &Simulation) -> Self {
-        let (dt, tau_m) = (sim.dt, sim.neuron.tau_m);
-        let (decay, gain) = match sim.method {
+        let (dt, tau_m) = (sim.dt(), sim.neuron().tau_m);
+        let (decay, gain) = match sim.method() {
             Method::Euler => (1.0 - dt / tau_m, dt / tau_m),
             Method::Exact => {
                 let decay = (-dt / tau_m).exp();
@@ -97,21 +50,21 @@ impl StepConstants {
             }
         };
         let mut constants = Self { decay, gain, noise_scale: 0.0, ou_decay: 0.0, ou_scale: 0.0, ou_stationary_sd: 0.0 };
-        match sim.input.noise {
+        match sim.input().noise {
             Noise::None => {}
             Noise::Tutorial { factor } => {
                 constants.noise_scale =
-                    gain * sim.neuron.r_m * sim.input.drive.i_mean() * factor * (sim.t_max / dt).sqrt();
+                    gain * sim.neuron().r_m * sim.input().drive.i_mean() * factor * (sim.t_max() / dt).sqrt();
             }
             Noise::White { sigma_v } => {
-                constants.noise_scale = match sim.method {
+                constants.noise_scale = match sim.method() {
                     Method::Euler => sigma_v * (2.0 * dt / tau_m).sqrt(),
                     Method::Exact => sigma_v * (-(-2.0 * dt / tau_m).exp_m1()).sqrt(),
                 };
             }
             Noise::Ou { sigma_v, tau_noise } => {
                 let x_sd = sigma_v * (tau_m / tau_noise).sqrt();
-                (constants.ou_decay, constants.ou_scale) = match sim.method {
+                (constants.ou_decay, constants.ou_scale) = match sim.method() {
                     Method::Euler => (1.0 - dt / tau_noise, x_sd * (2.0 * dt / tau_noise).sqrt()),
                     Method::Exact => ((-dt / tau_noise).exp(), x_sd * (-(-2.0 * dt / tau_noise).exp_m1()).sqrt()),
                 };
@@ -126,8 +79,8 @@ impl StepConstants {
 /// The deterministic part of every step: `drive[k] = gain (e_l + r_m I(t_{k-1}))` (V) for
 /// `k = 1 .. steps-1`; `drive[0]` is unused and 0. Computed once, shared by all neurons.
 pub fn drive_per_step(sim: &Simulation, gain: f64) -> Vec<f64> {
-    let p = &sim.neuron;
+    let (p, drive, grid) = (sim.neuron(), sim.input().drive, sim.grid());
     std::iter::once(0.0)
-        .chain((1..sim.steps).map(|k| gain * (p.e_l + p.r_m * sim.input.drive.current((k - 1) as f64 * sim.dt))))
+        .chain((1..grid.steps()).map(|k| gain * (p.e_l + p.r_m * drive.current(grid.time(k - 1)))))
         .collect()
 }

@@ -24,7 +24,7 @@
 //! fused multiply-add are correctly rounded at every vector width.
 #![allow(unsafe_code)]
 
-use crate::record::Moments;
+use crate::record::GroupMoments;
 use crate::rng::ChunkStreams;
 
 /// A piece of work whose body is `#[inline(always)]`, so it is compiled into each copy below.
@@ -152,7 +152,7 @@ pub(crate) struct StepLanes<'a> {
 /// `release = release_at` at a spike; writes one bit per lane into `fired` (byte `g`, bit
 /// `i`: lane `8 g + i`; the padding lanes of the last group of neurons may be set, the bytes
 /// of groups of padding only are not written) and returns the moments of the new V of the
-/// first `step.neurons` lanes ([`Moments::of`]'s value). `None`, touching nothing, when `isa`
+/// first `step.neurons` lanes ([`GroupMoments::of`]'s value). `None`, touching nothing, when `isa`
 /// is not AVX-512 or the lengths do not suit it.
 pub(crate) fn advance(
     isa: Isa,
@@ -160,7 +160,7 @@ pub(crate) fn advance(
     v: &mut [f64],
     release: &mut [u32],
     fired: &mut [u8],
-) -> Option<Moments> {
+) -> Option<GroupMoments> {
     #[cfg(target_arch = "x86_64")]
     {
         let len = v.len();
@@ -189,7 +189,7 @@ pub(crate) fn advance(
 mod avx512 {
     //! The AVX-512 kernels; each mirrors a scalar definition named in its comment.
     use super::StepLanes;
-    use crate::record::{Moments, pairwise_sum8};
+    use crate::record::{GroupMoments, pairwise_sum8};
     use crate::rng::{BlockStart, ChunkStreams, PHILOX_M0, PHILOX_M1};
     use std::arch::x86_64::*;
 
@@ -197,7 +197,7 @@ mod avx512 {
     /// [`crate::rng::normal_pair`] on `L` sets of 16 lanes, the same operations in the same
     /// order. The `L` sets go through each operation together: every stage is a long chain of
     /// dependent multiply-adds, and interleaved independent chains keep the FMA units fed
-    /// (4 sets together: 0.67 -> 0.63 ns per normal, `kernel_speed`).
+    /// (measured with `kernel_speed`, bench/RESULTS.md).
     #[inline(always)]
     unsafe fn normal_pairs<const L: usize>(radius_bits: [__m512i; L], angle_bits: [__m512i; L]) -> [[__m512; 2]; L] {
         use crate::rng::{COS_POLY, LN2_HI, LN2_LO, MINUS_TWO_LN_POLY, SIN_POLY};
@@ -390,7 +390,7 @@ mod avx512 {
         }
     }
 
-    /// [`super::advance`]: the fused step, then `Moments::of` of the new V with the same
+    /// [`super::advance`]: the fused step, then `GroupMoments::of` of the new V with the same
     /// eight lane sums, shifted by the first neuron's new V.
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,fma")]
     pub(super) unsafe fn advance<const NOISY: bool>(
@@ -398,7 +398,7 @@ mod avx512 {
         v: &mut [f64],
         release: &mut [u32],
         fired: &mut [u8],
-    ) -> Moments {
+    ) -> GroupMoments {
         let (scale, xi) = step.noise.unwrap_or((0.0, &[]));
         let b = Broadcast {
             decay: _mm512_set1_pd(step.decay),
@@ -416,7 +416,7 @@ mod avx512 {
         // and that fired has a byte per 8 lanes.
         // Lanes of group g that hold neurons: all 8 but in the last group with neurons; the
         // padding lanes after it are stepped (whole groups of them are skipped) but add +0.0
-        // to the sums (the identity here: the sums start at +0.0, as in `Moments::of`, and so
+        // to the sums (the identity here: the sums start at +0.0, as in `GroupMoments::of`, and so
         // are never -0.0). (Masking the spike bits here too, `mask & real`, made LLVM fail
         // with "Cannot emit physreg copy instruction" in some builds; the caller drops them.)
         let groups = neurons.div_ceil(8);
@@ -457,7 +457,7 @@ mod avx512 {
             _mm512_storeu_pd(l1.as_mut_ptr(), s1);
             _mm512_storeu_pd(l2.as_mut_ptr(), s2);
         }
-        Moments::from_shifted_sums(neurons as f64, shift_value, pairwise_sum8(l1), pairwise_sum8(l2))
+        GroupMoments::from_shifted_sums(neurons as f64, shift_value, pairwise_sum8(l1), pairwise_sum8(l2))
     }
 }
 

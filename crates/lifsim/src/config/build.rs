@@ -1,0 +1,213 @@
+//! Validation: a configuration's every value and range checked once, into a [`Simulation`].
+//!
+//! Checks run in a fixed order (grid, ensemble, neuron, stability, drive, noise, crossing,
+//! recording, analysis) and the first failure is reported, naming its key, the value and what
+//! would be valid.
+
+use super::{AnalysisSection, Config, DriveKind, InputSection, NoiseKind, RecordSection, SimulationSection};
+use crate::analysis::AnalysisSpec;
+use crate::error::{Error, ParamError};
+use crate::grid::TimeGrid;
+use crate::model::params::finite;
+use crate::model::simulation::SimulationParts;
+use crate::model::{Crossing, Drive, Input, LifParams, Method, Noise, RecordSpec, Simulation};
+use crate::units::Dimension::{self, Angle, Current, Dimensionless, Frequency, Time, Voltage};
+use crate::units::format_quantity;
+
+fn time(x: f64) -> String {
+    format_quantity(x, Time)
+}
+
+impl Config {
+    /// Validates every value and builds the [`Simulation`].
+    ///
+    /// # Errors
+    /// The first invalid value as [`Error::Param`]: its key, the value and what is valid.
+    pub fn build(&self) -> Result<Simulation, Error> {
+        let c = self.resolved();
+        let s = &c.simulation;
+        let grid = build_grid(s)?;
+        if s.n == 0 || s.n > u64::from(u32::MAX) {
+            return Err(
+                ParamError::new("simulation.n", s.n.to_string(), format!("an integer from 1 to {}", u32::MAX)).into()
+            );
+        }
+        let neuron = build_neuron(&c)?;
+        if s.method == Method::Euler && s.dt >= 2.0 * neuron.tau_m {
+            let expected = format!(
+                "dt < 2 tau_m = {} for a stable Euler step (better dt <= tau_m/10), or simulation.method = \"exact\"",
+                time(2.0 * neuron.tau_m)
+            );
+            return Err(ParamError::new("simulation.dt", time(s.dt), expected).into());
+        }
+        let drive = build_drive(&c.input, s.t_max)?;
+        let noise = build_noise(&c.input, s)?;
+        if s.crossing == Crossing::Bridge && !matches!(noise, Noise::White { .. }) {
+            return Err(ParamError::new(
+                "simulation.crossing",
+                "\"bridge\"",
+                "\"grid\" unless input.noise = \"white\" (only a diffusive path can cross between grid points)",
+            )
+            .into());
+        }
+        let record = build_record(&c.record, s.n, s.t_max, grid)?;
+        let analysis = build_analysis(&c.analysis, s.t_max)?;
+        Ok(Simulation::from_parts(SimulationParts {
+            neuron,
+            input: Input { drive, noise },
+            method: s.method,
+            crossing: s.crossing,
+            grid,
+            t_max: s.t_max,
+            n: s.n as usize,
+            seed: s.seed,
+            record,
+            analysis,
+        }))
+    }
+}
+
+/// The grid `round(t_max / dt)` points of `dt`, at most `u32::MAX` steps.
+fn build_grid(s: &SimulationSection) -> Result<TimeGrid, Error> {
+    finite("simulation.t_max", s.t_max, Time)?;
+    finite("simulation.dt", s.dt, Time)?;
+    if s.t_max <= 0.0 {
+        return Err(ParamError::new("simulation.t_max", time(s.t_max), "a positive time, e.g. \"150 ms\"").into());
+    }
+    if s.dt <= 0.0 || s.dt > s.t_max {
+        let expected = format!("a positive time no larger than simulation.t_max = {}, e.g. \"0.1 ms\"", time(s.t_max));
+        return Err(ParamError::new("simulation.dt", time(s.dt), expected).into());
+    }
+    let steps = (s.t_max / s.dt).round();
+    if steps > f64::from(u32::MAX) {
+        let expected = format!("at most {} steps: a larger dt or a shorter t_max", u32::MAX);
+        return Err(ParamError::new("simulation.dt", time(s.dt), expected).into());
+    }
+    Ok(TimeGrid::new(s.dt, steps as usize))
+}
+
+/// The neuron's parameters, `v_init` resolved, validated.
+fn build_neuron(c: &Config) -> Result<LifParams, Error> {
+    let p = &c.neuron;
+    let neuron = LifParams {
+        tau_m: p.tau_m,
+        e_l: p.e_l,
+        v_reset: p.v_reset,
+        v_th: p.v_th,
+        r_m: p.r_m,
+        t_ref: p.t_ref,
+        v_init: p.v_init.unwrap_or(p.e_l),
+    };
+    neuron.validate()?;
+    Ok(neuron)
+}
+
+/// The deterministic drive of `input.kind`.
+fn build_drive(i: &InputSection, t_max: f64) -> Result<Drive, Error> {
+    let amplitude = i.amplitude.unwrap_or(i.i_mean);
+    finite("input.i_mean", i.i_mean, Current)?;
+    Ok(match i.kind {
+        DriveKind::Constant => Drive::Constant { i_mean: i.i_mean },
+        DriveKind::Sine => {
+            finite("input.amplitude", amplitude, Current)?;
+            finite("input.phase", i.phase, Angle)?;
+            let frequency = non_negative("input.frequency", i.frequency, Frequency)?;
+            Drive::Sine { i_mean: i.i_mean, amplitude, frequency, phase: i.phase }
+        }
+        DriveKind::Step => {
+            finite("input.amplitude", amplitude, Current)?;
+            let start = non_negative("input.start", i.start, Time)?;
+            let stop = i.stop.unwrap_or(t_max);
+            finite("input.stop", stop, Time)?;
+            if stop <= start {
+                let expected = format!("a time after input.start = {}", time(start));
+                return Err(ParamError::new("input.stop", time(stop), expected).into());
+            }
+            Drive::Step { i_mean: i.i_mean, amplitude, start, stop }
+        }
+    })
+}
+
+/// The noise of `input.noise`, with its stability condition for OU noise under Euler.
+fn build_noise(i: &InputSection, s: &SimulationSection) -> Result<Noise, Error> {
+    Ok(match i.noise {
+        NoiseKind::None => Noise::None,
+        NoiseKind::Tutorial => {
+            Noise::Tutorial { factor: non_negative("input.noise_factor", i.noise_factor, Dimensionless)? }
+        }
+        NoiseKind::White => Noise::White { sigma_v: non_negative("input.sigma_v", i.sigma_v, Voltage)? },
+        NoiseKind::Ou => {
+            let sigma_v = non_negative("input.sigma_v", i.sigma_v, Voltage)?;
+            finite("input.tau_noise", i.tau_noise, Time)?;
+            let stable = s.method == Method::Exact || s.dt < 2.0 * i.tau_noise;
+            if i.tau_noise <= 0.0 || !stable {
+                let euler = match s.method {
+                    Method::Euler => format!(" above dt/2 = {} for a stable Euler step", time(s.dt / 2.0)),
+                    Method::Exact => String::new(),
+                };
+                let expected = format!("a positive time{euler}, e.g. \"5 ms\"");
+                return Err(ParamError::new("input.tau_noise", time(i.tau_noise), expected).into());
+            }
+            Noise::Ou { sigma_v, tau_noise: i.tau_noise }
+        }
+    })
+}
+
+/// What to record: traces, their interval, histogram steps (snapped to the grid) and bins.
+fn build_record(r: &RecordSection, n: u64, t_max: f64, grid: TimeGrid) -> Result<RecordSpec, Error> {
+    let traces = r.traces.unwrap_or(n.min(50));
+    if traces > n {
+        return Err(ParamError::new("record.traces", traces.to_string(), format!("at most simulation.n = {n}")).into());
+    }
+    if r.every == 0 {
+        return Err(ParamError::new("record.every", "0", "an integer >= 1 (1 = every step)").into());
+    }
+    if r.hist_bins == 0 || r.hist_bins > 100_000 {
+        return Err(ParamError::new("record.hist_bins", r.hist_bins.to_string(), "an integer from 1 to 100000").into());
+    }
+    let times = r.hist_times.clone().unwrap_or_else(|| vec![t_max / 10.0, t_max]);
+    let mut hist_steps = Vec::with_capacity(times.len());
+    for &t in &times {
+        if !(0.0..=t_max).contains(&t) {
+            let expected = format!("times from 0 to simulation.t_max = {}", time(t_max));
+            return Err(ParamError::new("record.hist_times", time(t), expected).into());
+        }
+        // Times snap to the grid; t_max itself maps to the last grid point.
+        hist_steps.push(grid.step_of(t));
+    }
+    Ok(RecordSpec { traces: traces as usize, every: r.every as usize, hist_steps, hist_bins: r.hist_bins as usize })
+}
+
+/// The spike-statistics window `(t_start, t_stop]` inside the run, and the rate's bin.
+fn build_analysis(a: &AnalysisSection, t_max: f64) -> Result<AnalysisSpec, Error> {
+    let t_start = non_negative("analysis.t_start", a.t_start, Time)?;
+    let t_stop = a.t_stop.unwrap_or(t_max);
+    finite("analysis.t_stop", t_stop, Time)?;
+    if t_start >= t_max {
+        let expected = format!("a time before simulation.t_max = {}", time(t_max));
+        return Err(ParamError::new("analysis.t_start", time(t_start), expected).into());
+    }
+    if t_stop <= t_start || t_stop > t_max {
+        let expected =
+            format!("a time after analysis.t_start = {} and at most simulation.t_max = {}", time(t_start), time(t_max));
+        return Err(ParamError::new("analysis.t_stop", time(t_stop), expected).into());
+    }
+    finite("analysis.bin", a.bin, Time)?;
+    if a.bin <= 0.0 {
+        return Err(ParamError::new("analysis.bin", time(a.bin), "a positive time, e.g. \"1 ms\"").into());
+    }
+    Ok(AnalysisSpec { t_start, t_stop, bin: a.bin })
+}
+
+/// `value` for `key` when it is finite and >= 0.
+fn non_negative(key: &str, value: f64, dim: Dimension) -> Result<f64, ParamError> {
+    finite(key, value, dim)?;
+    if value < 0.0 {
+        return Err(ParamError::new(
+            key,
+            format_quantity(value, dim),
+            format!("{} >= 0, e.g. {}", dim.describe(), dim.example()),
+        ));
+    }
+    Ok(value)
+}

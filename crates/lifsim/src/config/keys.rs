@@ -1,0 +1,504 @@
+//! The key table: every configuration key as one row of data, and everything driven by it.
+//!
+//! A row holds the key's name, its documentation, how its value is read (a quantity of a
+//! dimension, a count, a name, a list of times), its default (a value, or one derived from other
+//! keys) and where it lives in [`Config`]. Reading a value ([`Config::set`]), showing it back
+//! ([`Config::value_text`], `lifsim config`), the defaults ([`Config::default`],
+//! [`Config::resolved`]), unknown-key suggestions and the Python keyword list all come from
+//! [`KEYS`]; adding a key is adding a row (and its section field).
+
+use super::{Config, DriveKind, NoiseKind, Value};
+use crate::choice::Choice;
+use crate::error::{Error, ParamError};
+use crate::model::{Crossing, LifParams, Method};
+use crate::units::{Dimension, UnitError, format_quantity, parse_quantity};
+
+/// One configuration key: its name (`section.name`), documentation, and how it is read,
+/// defaulted and stored.
+pub struct Key {
+    /// `section.name`, e.g. `neuron.tau_m`.
+    pub name: &'static str,
+    /// One line saying what the key means (shown by `lifsim config`).
+    pub doc: &'static str,
+    field: Field,
+}
+
+/// What kind of value a key takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// A quantity of this dimension (some keys also take `"none"`).
+    Quantity(Dimension),
+    /// A whole number >= 0.
+    Count,
+    /// One of the listed names.
+    Name(&'static [&'static str]),
+    /// A list of times.
+    Times,
+}
+
+/// How a key's value is read, its default, and its place in the configuration (as accessor
+/// functions, so that every row is plain data).
+#[derive(Clone, Copy)]
+enum Field {
+    Quantity {
+        dim: Dimension,
+        default: f64,
+        get: fn(&Config) -> f64,
+        set: fn(&mut Config, f64),
+    },
+    /// A quantity that may be absent (`None`): see [`Absent`].
+    Optional {
+        dim: Dimension,
+        default: Option<f64>,
+        absent: Absent,
+        get: fn(&Config) -> Option<f64>,
+        set: fn(&mut Config, Option<f64>),
+    },
+    Count {
+        default: u64,
+        get: fn(&Config) -> u64,
+        set: fn(&mut Config, u64),
+    },
+    /// A count whose default is derived from other keys.
+    DerivedCount {
+        derive: fn(&Config) -> u64,
+        get: fn(&Config) -> Option<u64>,
+        set: fn(&mut Config, Option<u64>),
+    },
+    Choice {
+        names: &'static [&'static str],
+        default: &'static str,
+        get: fn(&Config) -> &'static str,
+        set: fn(&mut Config, &str) -> bool,
+    },
+    /// A list of times whose default is derived from other keys.
+    Times {
+        derive: fn(&Config) -> Vec<f64>,
+        get: fn(&Config) -> Option<&[f64]>,
+        set: fn(&mut Config, Option<Vec<f64>>),
+    },
+}
+
+/// What an absent optional quantity means.
+#[derive(Clone, Copy)]
+enum Absent {
+    /// `"none"`, a setting of its own (`neuron.v_th = "none"`: a free membrane).
+    None,
+    /// The default derived from other keys (`neuron.v_init`: `e_l`).
+    Derived(fn(&Config) -> f64),
+}
+
+macro_rules! quantity {
+    ($name:literal, $dim:ident, $($field:ident).+ = $default:expr, $doc:expr) => {
+        Key {
+            name: $name,
+            doc: $doc,
+            field: Field::Quantity {
+                dim: Dimension::$dim,
+                default: $default,
+                get: |c| c.$($field).+,
+                set: |c, x| c.$($field).+ = x,
+            },
+        }
+    };
+}
+
+macro_rules! optional {
+    ($name:literal, $dim:ident, $($field:ident).+ = $default:expr, $absent:expr, $doc:expr) => {
+        Key {
+            name: $name,
+            doc: $doc,
+            field: Field::Optional {
+                dim: Dimension::$dim,
+                default: $default,
+                absent: $absent,
+                get: |c| c.$($field).+,
+                set: |c, x| c.$($field).+ = x,
+            },
+        }
+    };
+}
+
+macro_rules! count {
+    ($name:literal, $($field:ident).+ = $default:expr, $doc:expr) => {
+        Key {
+            name: $name,
+            doc: $doc,
+            field: Field::Count { default: $default, get: |c| c.$($field).+, set: |c, x| c.$($field).+ = x },
+        }
+    };
+}
+
+macro_rules! choice {
+    ($name:literal, $($field:ident).+ : $kind:ty = $default:literal, $doc:expr) => {
+        Key {
+            name: $name,
+            doc: $doc,
+            field: Field::Choice {
+                names: <$kind>::NAMES,
+                default: $default,
+                get: |c| c.$($field).+.name(),
+                set: |c, name| match <$kind>::from_name(name) {
+                    Some(value) => {
+                        c.$($field).+ = value;
+                        true
+                    }
+                    None => false,
+                },
+            },
+        }
+    };
+}
+
+/// Every key lifsim knows, in the order `lifsim config` prints them.
+pub const KEYS: &[Key] = &[
+    quantity!(
+        "simulation.t_max",
+        Time,
+        simulation.t_max = 0.15,
+        "simulated duration; the grid is t_k = k dt, k = 0 .. round(t_max/dt) - 1"
+    ),
+    quantity!("simulation.dt", Time, simulation.dt = 1e-3, "integration time step"),
+    count!("simulation.n", simulation.n = 500, "number of independent neurons in the ensemble"),
+    count!(
+        "simulation.seed",
+        simulation.seed = 2017,
+        "seed of every random stream (same seed = same numbers, whatever the thread count)"
+    ),
+    choice!(
+        "simulation.method",
+        simulation.method: Method = "euler",
+        "\"euler\" (the tutorial's forward Euler) or \"exact\" (exponential propagator, exact OU step)"
+    ),
+    choice!(
+        "simulation.crossing",
+        simulation.crossing: Crossing = "grid",
+        "\"grid\" (spike when V >= v_th on the grid, the tutorial's rule) or \"bridge\" (also when the white-noise path crossed between grid points)"
+    ),
+    quantity!("neuron.tau_m", Time, neuron.tau_m = LifParams::TUTORIAL.tau_m, "membrane time constant"),
+    quantity!("neuron.e_l", Voltage, neuron.e_l = LifParams::TUTORIAL.e_l, "leak (resting) potential"),
+    quantity!("neuron.v_reset", Voltage, neuron.v_reset = LifParams::TUTORIAL.v_reset, "potential after a spike"),
+    optional!(
+        "neuron.v_th",
+        Voltage,
+        neuron.v_th = LifParams::TUTORIAL.v_th,
+        Absent::None,
+        "spike threshold; \"none\" for a free membrane"
+    ),
+    quantity!("neuron.r_m", Resistance, neuron.r_m = LifParams::TUTORIAL.r_m, "membrane resistance"),
+    quantity!(
+        "neuron.t_ref",
+        Time,
+        neuron.t_ref = LifParams::TUTORIAL.t_ref,
+        "refractory period (V held at v_reset for round(t_ref/dt) grid points); 0 = none"
+    ),
+    optional!(
+        "neuron.v_init",
+        Voltage,
+        neuron.v_init = None,
+        Absent::Derived(|c| c.neuron.e_l),
+        "potential at t = 0; default: e_l"
+    ),
+    choice!(
+        "input.kind",
+        input.kind: DriveKind = "constant",
+        "deterministic current: \"constant\", \"sine\" or \"step\""
+    ),
+    quantity!("input.i_mean", Current, input.i_mean = 250e-12, "mean (baseline) current"),
+    optional!(
+        "input.amplitude",
+        Current,
+        input.amplitude = None,
+        Absent::Derived(|c| c.input.i_mean),
+        "sine or step amplitude; default: i_mean"
+    ),
+    quantity!("input.frequency", Frequency, input.frequency = 100.0, "sine frequency"),
+    quantity!("input.phase", Angle, input.phase = 0.0, "sine phase at t = 0"),
+    quantity!("input.start", Time, input.start = 0.0, "step onset"),
+    optional!(
+        "input.stop",
+        Time,
+        input.stop = None,
+        Absent::Derived(|c| c.simulation.t_max),
+        "step end; default: t_max"
+    ),
+    choice!(
+        "input.noise",
+        input.noise: NoiseKind = "tutorial",
+        "per-neuron noise: \"none\", \"tutorial\" (I_mean (1 + f sqrt(t_max/dt) U(-1,1))), \"white\" or \"ou\""
+    ),
+    quantity!("input.noise_factor", Dimensionless, input.noise_factor = 0.1, "tutorial noise factor f"),
+    quantity!(
+        "input.sigma_v",
+        Voltage,
+        input.sigma_v = 5e-3,
+        "white/ou noise: stationary std of the free membrane (white-noise limit)"
+    ),
+    quantity!("input.tau_noise", Time, input.tau_noise = 5e-3, "ou noise: correlation time of the noise current"),
+    Key {
+        name: "record.traces",
+        doc: "number of neurons whose V is traced (the first ones); default: min(n, 50)",
+        field: Field::DerivedCount {
+            derive: |c| c.simulation.n.min(50),
+            get: |c| c.record.traces,
+            set: |c, x| c.record.traces = x,
+        },
+    },
+    count!("record.every", record.every = 1, "trace every `every`-th step"),
+    Key {
+        name: "record.hist_times",
+        doc: "times of the V histograms across the ensemble; default: [t_max/10, t_max]",
+        field: Field::Times {
+            derive: |c| vec![c.simulation.t_max / 10.0, c.simulation.t_max],
+            get: |c| c.record.hist_times.as_deref(),
+            set: |c, x| c.record.hist_times = x,
+        },
+    },
+    count!("record.hist_bins", record.hist_bins = 50, "number of histogram bins"),
+    quantity!(
+        "analysis.t_start",
+        Time,
+        analysis.t_start = 0.0,
+        "start of the spike-statistics window (drops the transient); spikes at t_start < t <= t_stop count"
+    ),
+    optional!(
+        "analysis.t_stop",
+        Time,
+        analysis.t_stop = None,
+        Absent::Derived(|c| c.simulation.t_max),
+        "end of the spike-statistics window; default: t_max"
+    ),
+    quantity!("analysis.bin", Time, analysis.bin = 1e-3, "bin width of the population rate (PSTH), whole grid steps"),
+];
+
+impl Key {
+    /// The row of `name`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownKey`] with the closest key and the keys of its section.
+    pub fn find(name: &str) -> Result<&'static Key, Error> {
+        KEYS.iter().find(|k| k.name == name).ok_or_else(|| unknown_key(name))
+    }
+
+    /// What kind of value the key takes.
+    pub fn kind(&self) -> KeyKind {
+        match self.field {
+            Field::Quantity { dim, .. } | Field::Optional { dim, .. } => KeyKind::Quantity(dim),
+            Field::Count { .. } | Field::DerivedCount { .. } => KeyKind::Count,
+            Field::Choice { names, .. } => KeyKind::Name(names),
+            Field::Times { .. } => KeyKind::Times,
+        }
+    }
+
+    /// Reads `value` into `config`, checking its type and unit (not its range).
+    ///
+    /// # Errors
+    /// [`ParamError`] naming the key, the value and what it should be.
+    pub(crate) fn read(&self, config: &mut Config, value: &Value) -> Result<(), ParamError> {
+        let bad = |expected: String| ParamError::new(self.name, value.to_string(), expected);
+        match self.field {
+            Field::Quantity { dim, set, .. } => set(config, quantity(value, dim).map_err(bad)?),
+            Field::Optional { dim, set, .. } => match value {
+                Value::Str(s) if s.trim().eq_ignore_ascii_case("none") => set(config, None),
+                _ => set(config, Some(quantity(value, dim).map_err(|e| bad(format!("{e} or \"none\"")))?)),
+            },
+            Field::Count { set, .. } => set(config, count(value).map_err(bad)?),
+            Field::DerivedCount { set, .. } => set(config, Some(count(value).map_err(bad)?)),
+            Field::Choice { names, set, .. } => {
+                let chosen = match value {
+                    Value::Str(s) => set(config, &s.trim().to_ascii_lowercase()),
+                    _ => false,
+                };
+                if !chosen {
+                    let listed: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+                    return Err(bad(format!("one of {}", listed.join(", "))));
+                }
+            }
+            Field::Times { set, .. } => {
+                let items = match value {
+                    Value::List(items) => items.as_slice(),
+                    single => std::slice::from_ref(single),
+                };
+                let times = items.iter().map(|v| quantity(v, Dimension::Time)).collect::<Result<_, _>>();
+                set(config, Some(times.map_err(|e| bad(format!("a list of {e}")))?));
+            }
+        }
+        Ok(())
+    }
+
+    /// The TOML text of the key's value in `config`, in human units (`"20 ms"`, `500`,
+    /// `"none"`); `None` for a default that is derived from other keys.
+    pub(crate) fn text(&self, config: &Config) -> Option<String> {
+        let quoted = |x: f64, dim: Dimension| match dim {
+            Dimension::Dimensionless => format_quantity(x, dim),
+            _ => format!("\"{}\"", format_quantity(x, dim)),
+        };
+        Some(match self.field {
+            Field::Quantity { dim, get, .. } => quoted(get(config), dim),
+            Field::Optional { dim, get, absent, .. } => match (get(config), absent) {
+                (Some(x), _) => quoted(x, dim),
+                (None, Absent::None) => "\"none\"".into(),
+                (None, Absent::Derived(_)) => return None,
+            },
+            Field::Count { get, .. } => get(config).to_string(),
+            Field::DerivedCount { get, .. } => get(config)?.to_string(),
+            Field::Choice { get, .. } => format!("\"{}\"", get(config)),
+            Field::Times { get, .. } => {
+                let times: Vec<String> = get(config)?.iter().map(|&t| quoted(t, Dimension::Time)).collect();
+                format!("[{}]", times.join(", "))
+            }
+        })
+    }
+
+    /// Sets the key's default in `config` (a derived default is left to [`Key::resolve`]).
+    pub(crate) fn reset(&self, config: &mut Config) {
+        match self.field {
+            Field::Quantity { default, set, .. } => set(config, default),
+            Field::Optional { default, set, .. } => set(config, default),
+            Field::Count { default, set, .. } => set(config, default),
+            Field::DerivedCount { set, .. } => set(config, None),
+            Field::Choice { default, set, .. } => {
+                let known = set(config, default);
+                debug_assert!(known, "{}: the default {default:?} is not one of its names", self.name);
+            }
+            Field::Times { set, .. } => set(config, None),
+        }
+    }
+
+    /// Fills in the key's derived default in `config` when it is not set.
+    pub(crate) fn resolve(&self, config: &mut Config) {
+        match self.field {
+            Field::Optional { get, set, absent: Absent::Derived(derive), .. } if get(config).is_none() => {
+                let value = derive(config);
+                set(config, Some(value));
+            }
+            Field::DerivedCount { derive, get, set } if get(config).is_none() => {
+                let value = derive(config);
+                set(config, Some(value));
+            }
+            Field::Times { derive, get, set } if get(config).is_none() => {
+                let value = derive(config);
+                set(config, Some(value));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A quantity of dimension `dim` from a number (SI) or a text with its unit.
+fn quantity(value: &Value, dim: Dimension) -> Result<f64, String> {
+    let expected = || format!("{} such as {}", dim.describe(), dim.example());
+    let x = match value {
+        Value::Float(x) => *x,
+        Value::Int(i) => *i as f64,
+        Value::Str(text) => parse_quantity(text, dim).map_err(|e| match e {
+            UnitError::WrongDimension(found) => {
+                format!("{} such as {} (this unit is {})", dim.describe(), dim.example(), found.describe())
+            }
+            other => format!("{} such as {} ({other})", dim.describe(), dim.example()),
+        })?,
+        _ => return Err(expected()),
+    };
+    if x.is_finite() { Ok(x) } else { Err(format!("a finite number: {}", expected())) }
+}
+
+/// A whole number >= 0 from an integer, an integral float or a text of digits.
+fn count(value: &Value) -> Result<u64, String> {
+    let expected = "a whole number >= 0".to_string();
+    match value {
+        Value::Int(i) if *i >= 0 => Ok(*i as u64),
+        Value::Float(x) if x.is_finite() && *x >= 0.0 && x.fract() == 0.0 && *x < 1.8e19 => Ok(*x as u64),
+        Value::Str(s) => s.trim().parse::<u64>().map_err(|_| expected),
+        _ => Err(expected),
+    }
+}
+
+/// The error for an unknown key: the closest known key (if any is close) and the keys of its
+/// section, or the valid sections.
+pub(crate) fn unknown_key(name: &str) -> Error {
+    let (section, _) = name.split_once('.').unwrap_or((name, ""));
+    let best = KEYS
+        .iter()
+        .map(|k| (strsim::jaro_winkler(k.name, name), k.name))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score > 0.8)
+        .map(|(_, best)| format!("; did you mean `{best}`?"))
+        .unwrap_or_default();
+    let in_section: Vec<&str> =
+        KEYS.iter().filter(|k| k.name.starts_with(&format!("{section}."))).map(|k| k.name).collect();
+    let valid = if in_section.is_empty() {
+        "; valid sections: simulation, neuron, input, record, analysis".to_string()
+    } else {
+        format!("; valid keys: {}", in_section.join(", "))
+    };
+    Error::UnknownKey { key: name.to_string(), hint: format!("{best}{valid}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The leaf fields of a configuration as `section.name`, read from its JSON form.
+    fn fields(config: &Config) -> Vec<String> {
+        let json = serde_json::to_value(config).expect("a configuration serializes");
+        let sections = json.as_object().expect("sections");
+        let mut fields: Vec<String> = sections
+            .iter()
+            .flat_map(|(section, body)| {
+                body.as_object().expect("a section").keys().map(move |k| format!("{section}.{k}"))
+            })
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    /// Every field of every section has exactly one row, and every row reads and writes the
+    /// field of its own name (a row that wrote another field would leave its own at the
+    /// default while changing a neighbour).
+    #[test]
+    fn every_field_has_one_row_that_writes_it() {
+        let mut names: Vec<String> = KEYS.iter().map(|k| k.name.to_string()).collect();
+        names.sort();
+        assert_eq!(names, fields(&Config::default()), "rows and section fields differ");
+        for key in KEYS {
+            let mut config = Config::default();
+            let before = serde_json::to_value(&config).unwrap();
+            let value = match key.kind() {
+                KeyKind::Quantity(_) => Value::Float(0.123),
+                KeyKind::Count => Value::Int(3),
+                KeyKind::Name(names) => {
+                    let current = key.text(&config).unwrap();
+                    Value::from(*names.iter().find(|&&n| format!("\"{n}\"") != current).unwrap())
+                }
+                KeyKind::Times => Value::List(vec![Value::Float(0.01)]),
+            };
+            key.read(&mut config, &value).unwrap_or_else(|e| panic!("{}: {e}", key.name));
+            let after = serde_json::to_value(&config).unwrap();
+            let (section, field) = key.name.split_once('.').unwrap();
+            assert_ne!(before[section][field], after[section][field], "{} did not change its field", key.name);
+            let mut changed = 0;
+            for (s, body) in after.as_object().unwrap() {
+                for (f, v) in body.as_object().unwrap() {
+                    changed += usize::from(before[s][f] != *v);
+                }
+            }
+            assert_eq!(changed, 1, "{} changed other fields", key.name);
+        }
+    }
+
+    #[test]
+    fn choice_defaults_are_names_and_derived_defaults_resolve() {
+        let config = Config::default();
+        for key in KEYS {
+            if let Field::Choice { names, .. } = key.field {
+                let shown = key.text(&config).unwrap();
+                assert!(names.contains(&shown.trim_matches('"')), "{}: {shown}", key.name);
+            }
+        }
+        let resolved = config.resolved();
+        assert_eq!(resolved.neuron.v_init, Some(config.neuron.e_l));
+        assert_eq!(resolved.record.traces, Some(50));
+        assert_eq!(resolved.record.hist_times, Some(vec![0.015, 0.15]));
+        assert!(KEYS.iter().all(|k| k.text(&resolved).is_some()), "every key has a value once resolved");
+    }
+}

@@ -1,0 +1,96 @@
+//! The in-order merge: one window of chunk logs appended to the recording, in chunk order.
+//!
+//! Every step's moments are merged over the chunks in chunk order (Chan et al.'s pairwise
+//! formula), so the rounding depends only on the chunk layout, which depends only on `n`:
+//! results are bit-identical for any thread count.
+
+use super::chunk::ChunkLog;
+use crate::record::{GroupMoments, Recording};
+
+/// Per-step buffers of [`merge_window`].
+#[derive(Default)]
+pub(super) struct MergeScratch {
+    /// Merged moments of each step of the window.
+    totals: Vec<GroupMoments>,
+    /// Spikes at each step of the window.
+    counts: Vec<usize>,
+    /// Where the next spike of each step goes in the recording.
+    next: Vec<usize>,
+}
+
+/// Where a chunk's neurons sit in the ensemble, for [`merge_window`].
+pub(super) struct ChunkPlace {
+    /// Index of the chunk's first neuron.
+    pub first: usize,
+    /// Neurons in the chunk.
+    pub len: usize,
+    /// How many of them are traced.
+    pub traced: usize,
+}
+
+/// Appends one window of chunk logs (`logs[c]` of the chunk at `places[c]`) to the recording,
+/// in chunk order; `scratch` is reused between windows.
+///
+/// Chunk-major, so that each chunk's log is read sequentially: every step's moments are merged
+/// over the chunks in chunk order (so the result is the same for any thread count), and each
+/// chunk's spikes are copied to their place in the step-then-neuron order of the recording.
+pub(super) fn merge_window(
+    rec: &mut Recording,
+    places: &[ChunkPlace],
+    logs: &[ChunkLog],
+    start: usize,
+    end: usize,
+    scratch: &mut MergeScratch,
+) {
+    let steps = end - start;
+    let MergeScratch { totals, counts, next } = scratch;
+    totals.clear();
+    totals.resize(steps, GroupMoments::default());
+    counts.clear();
+    counts.resize(steps, 0);
+    for (place, log) in places.iter().zip(logs) {
+        let count = place.len as f64;
+        for (i, (total, spikes)) in totals.iter_mut().zip(counts.iter_mut()).enumerate() {
+            total.merge(&log.moments(i, count));
+            *spikes += usize::from(log.spikes_per_step[i]);
+        }
+    }
+    let n = rec.n as f64;
+    for (total, &count) in totals.iter().zip(counts.iter()) {
+        rec.v_mean.push(total.mean);
+        rec.v_var.push(if rec.n > 1 { total.m2 / (n - 1.0) } else { f64::NAN });
+        rec.activity.push(count as f64 / n);
+    }
+
+    // Where each step's spikes go in `rec.spikes`, then each chunk's spikes, step by step.
+    let first = rec.spikes.neuron.len();
+    next.clear();
+    let mut offset = first;
+    for (i, &count) in counts.iter().enumerate() {
+        next.push(offset);
+        offset += count;
+        rec.spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
+    }
+    rec.spikes.neuron.resize(offset, 0);
+    for log in logs {
+        let mut logged = log.spikes.as_slice();
+        for (place, &spikes) in next.iter_mut().zip(&log.spikes_per_step) {
+            let (now, later) = logged.split_at(spikes as usize);
+            rec.spikes.neuron[*place..*place + now.len()].copy_from_slice(now);
+            *place += now.len();
+            logged = later;
+        }
+    }
+
+    let traces = &mut rec.traces;
+    if traces.neurons > 0 {
+        let first_sample = start.div_ceil(traces.every);
+        for (chunk, log) in places.iter().zip(logs).filter(|(c, _)| c.traced > 0) {
+            for (s, values) in log.traces.chunks_exact(chunk.traced).enumerate() {
+                for (j, &v) in values.iter().enumerate() {
+                    traces.values[(chunk.first + j) * traces.samples + first_sample + s] = v;
+                }
+            }
+        }
+    }
+}

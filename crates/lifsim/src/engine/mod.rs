@@ -1,0 +1,347 @@
+//! The one time loop: neurons in fixed-size chunks, run in parallel window by window.
+//!
+//! The ensemble is cut into chunks of [`chunk_len`] neurons, a size that never depends on the
+//! thread count. Time advances in windows of [`window_steps`] steps: in each window every chunk runs
+//! all its steps with its state in cache (chunks in parallel on the current rayon pool), and
+//! the chunks' logs are merged in chunk order while the next window runs. Every random number
+//! is keyed by (seed, neuron, sample) ([`crate::rng`]), so results are bit-identical for any
+//! number of threads and a neuron's trajectory does not depend on the ensemble size. Between windows the caller sees
+//! the progress and may cancel.
+//!
+//! The step itself is generic over the noise source (monomorphized, no dynamic dispatch):
+//! `V_k = fma(factor_k, value_k, fma(decay, V_{k-1}, drive[k]))` (the noise increment
+//! `noise_k = factor_k value_k`, each fused multiply-add rounded once), then the refractory
+//! clamp, the threshold test and the reset (see [`crate::model::integrate`] and
+//! [`crate::LifParams::refractory_steps`]).
+//!
+//! Speed: a chunk's state is structure-of-arrays, and each step is a few branch-free passes
+//! over it that LLVM vectorizes: one fused pass for the affine update, noise, clamp, threshold
+//! and reset by selects (separate passes with the Brownian bridge), then moments with fixed
+//! partial sums; Philox blocks and their numbers are computed for all neurons of a chunk in
+//! one vectorized loop every fourth step; the rare spike lanes are found by a scan that tests
+//! whole groups of eight flags and logs only the groups with a spike. The window kernel is
+//! compiled for SSE2, AVX2 and AVX-512 and the best one for the CPU runs (`simd`);
+//! for white noise or none on grid crossings, the AVX-512 copy hands the refill and the step to
+//! hand-written kernels (chunks padded to their 32 lanes). All give the same bits.
+//!
+//! Files: this one holds the run loop; `noise.rs` the noise sources, their block buffers and
+//! transforms; `chunk.rs` a chunk's state, its step and spike log; `merge.rs` the in-order
+//! merge; `simd.rs` the compiled copies and the hand-written AVX-512 kernels.
+
+mod chunk;
+mod merge;
+mod noise;
+mod simd;
+
+use crate::error::Error;
+use crate::model::{Noise, Simulation, StepConstants};
+use crate::record::{Histogram, Recording, Spikes, Traces};
+use chunk::{Chunk, ChunkLayout, ChunkLog, ChunkWindow, StepInputs};
+use merge::{ChunkPlace, MergeScratch, merge_window};
+use noise::{BlockBuffer, NoiseSource, Normals, OuNoise, ScaledNoise, Silent, Symmetric};
+use rayon::prelude::*;
+use simd::Isa;
+use std::ops::ControlFlow;
+
+/// Fewest neurons per chunk ([`chunk_len`]). Engine tuning, not part of the documented API.
+#[doc(hidden)]
+pub const CHUNK_MIN: usize = 256;
+/// Most neurons per chunk ([`chunk_len`]). Engine tuning, not part of the documented API.
+#[doc(hidden)]
+pub const CHUNK_MAX: usize = 1024;
+
+/// Neurons per chunk for an ensemble of `n`: about `n / 16` (so that the chunks spread over
+/// the threads), a multiple of 32 (the AVX-512 kernel's lanes), between [`CHUNK_MIN`] and
+/// [`CHUNK_MAX`]. It depends on `n` only, never on the thread count, so that the merge order
+/// (and thus every rounding) is the same for any number of threads. Each chunk-step costs a
+/// fixed overhead (the kernel call, its moments, the spike scan, the log), so larger chunks run
+/// faster at large n (measured in bench/RESULTS.md, third round).
+///
+/// ```
+/// use lifsim::engine::chunk_len;
+/// assert_eq!((chunk_len(1_000), chunk_len(10_000), chunk_len(1_000_000)), (256, 640, 1024));
+/// ```
+#[doc(hidden)]
+pub fn chunk_len(n: usize) -> usize {
+    n.div_ceil(16).next_multiple_of(32).clamp(CHUNK_MIN, CHUNK_MAX)
+}
+
+/// Most steps per window between merges and progress reports. Long enough that the
+/// per-window costs (waking the pool's threads, the last chunk's wait) stay a few percent of
+/// a window at n = 1e4 (16 chunks of 640 neurons and 1024 steps).
+#[doc(hidden)]
+pub const WINDOW: usize = 1024;
+/// Chunk-steps logged per window (18 bytes each, plus the window's spikes): bounds each of
+/// the two sets of logs (the window being computed, the one being merged) at about 5 MB.
+const WINDOW_CHUNK_STEPS: usize = 1 << 18;
+
+/// Steps per window for `n` neurons: [`WINDOW`], fewer for large ensembles so that the
+/// chunks' logs stay near 5 MB per window (much shorter windows are slower, as each chunk's
+/// state comes back from memory once per window; bench/RESULTS.md) and a cancel is seen within
+/// a fraction of a second. The window length never changes a result: merging is per step, in
+/// chunk order.
+///
+/// ```
+/// assert_eq!(lifsim::engine::window_steps(1_000), 1024);
+/// assert_eq!(lifsim::engine::window_steps(1_000_000), 268);
+/// ```
+#[doc(hidden)]
+pub fn window_steps(n: usize) -> usize {
+    (WINDOW_CHUNK_STEPS / n.div_ceil(chunk_len(n)).max(1)).clamp(16, WINDOW)
+}
+
+/// How far a run has come, reported between windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Grid steps completed.
+    pub steps_done: usize,
+    /// Grid steps in the run.
+    pub steps_total: usize,
+}
+
+/// Runs `sim` on the current rayon thread pool and returns its recording.
+///
+/// # Errors
+/// None today for a validated simulation; the `Result` leaves room for resource limits.
+///
+/// ```
+/// let sim = lifsim::Config::default().build().unwrap();
+/// let rec = lifsim::run(&sim).unwrap();
+/// assert_eq!(rec.spike_count.len(), 500);
+/// ```
+pub fn run(sim: &Simulation) -> Result<Recording, Error> {
+    run_with(sim, |_| ControlFlow::Continue(()))
+}
+
+/// Runs `sim`, calling `control` after every window of steps; returning
+/// `ControlFlow::Break(())` stops the run.
+///
+/// # Errors
+/// [`Error::Cancelled`] when `control` breaks.
+pub fn run_with(sim: &Simulation, control: impl FnMut(Progress) -> ControlFlow<()>) -> Result<Recording, Error> {
+    run_on(sim, Isa::best(), control)
+}
+
+/// [`run_with`] with the kernel compiled for `isa`.
+fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFlow<()>) -> Result<Recording, Error> {
+    let constants = StepConstants::new(sim);
+    let seed = sim.seed();
+    match sim.input().noise {
+        Noise::None => run_generic(sim, isa, &constants, control, |_, _| Silent),
+        Noise::Tutorial { .. } => run_generic(sim, isa, &constants, control, |first, len| {
+            ScaledNoise::<Symmetric>::new(constants.noise_scale, BlockBuffer::new(seed, first, len, isa))
+        }),
+        Noise::White { .. } => run_generic(sim, isa, &constants, control, |first, len| {
+            ScaledNoise::<Normals>::new(constants.noise_scale, BlockBuffer::new(seed, first, len, isa))
+        }),
+        Noise::Ou { .. } => {
+            run_generic(sim, isa, &constants, control, |first, len| OuNoise::new(seed, first, len, &constants, isa))
+        }
+    }
+}
+
+/// The run loop for noise sources of kind `N`: chunks built, then window after window computed
+/// in parallel while the previous window's logs are merged, then counts and histograms.
+fn run_generic<N: NoiseSource>(
+    sim: &Simulation,
+    isa: Isa,
+    constants: &StepConstants,
+    mut control: impl FnMut(Progress) -> ControlFlow<()>,
+    make_noise: impl Fn(u64, usize) -> N,
+) -> Result<Recording, Error> {
+    let shared = StepInputs::new(sim, isa, constants);
+    let layout = ChunkLayout::new::<N>(sim, isa, constants);
+    let (n, len) = (sim.n(), chunk_len(sim.n()));
+    let mut chunks: Vec<Chunk<N>> = (0..n)
+        .step_by(len)
+        .map(|first| Chunk::new(sim, isa, (first, len.min(n - first)), layout, &make_noise))
+        .collect();
+    let mut rec = empty_recording(sim);
+    let window = window_steps(n);
+    let mut scratch = MergeScratch::default();
+    let places: Vec<ChunkPlace> =
+        chunks.iter().map(|c| ChunkPlace { first: c.first, len: c.len, traced: c.traced }).collect();
+    // The logs of the last window computed, merged while the chunks compute the next one, then
+    // swapped with the chunks' logs: the serial merge leaves the critical path with two
+    // threads or more (bench/RESULTS.md, fourth round).
+    let mut logged: Vec<ChunkLog> = chunks.iter().map(|_| ChunkLog::default()).collect();
+    let mut unmerged: Option<(usize, usize)> = None;
+    let mut start = 0;
+    while start < sim.steps() {
+        let end = (start + window).min(sim.steps());
+        let shared = &shared;
+        rayon::join(
+            || chunks.par_iter_mut().for_each(|chunk| isa.run(&mut ChunkWindow { chunk, start, end, shared })),
+            || {
+                if let Some((start, end)) = unmerged {
+                    merge_window(&mut rec, &places, &logged, start, end, &mut scratch);
+                }
+            },
+        );
+        for (chunk, log) in chunks.iter_mut().zip(&mut logged) {
+            std::mem::swap(&mut chunk.log, log);
+        }
+        unmerged = Some((start, end));
+        start = end;
+        if control(Progress { steps_done: end, steps_total: sim.steps() }).is_break() {
+            return Err(Error::Cancelled);
+        }
+    }
+    if let Some((start, end)) = unmerged {
+        merge_window(&mut rec, &places, &logged, start, end, &mut scratch);
+    }
+    finish(sim, &mut rec, &chunks);
+    Ok(rec)
+}
+
+/// The recording before the first window: its per-step vectors reserved, traces allocated.
+fn empty_recording(sim: &Simulation) -> Recording {
+    let (spec, steps) = (sim.record(), sim.steps());
+    let samples = steps.div_ceil(spec.every);
+    Recording {
+        grid: sim.grid(),
+        n: sim.n(),
+        v_mean: Vec::with_capacity(steps),
+        v_var: Vec::with_capacity(steps),
+        activity: Vec::with_capacity(steps),
+        traces: Traces { neurons: spec.traces, every: spec.every, samples, values: vec![0.0; spec.traces * samples] },
+        spikes: Spikes::default(),
+        spike_count: Vec::new(),
+        histograms: Vec::new(),
+    }
+}
+
+/// Fills in what the chunks hold at the end: spike counts and histograms, in neuron order.
+fn finish<N>(sim: &Simulation, rec: &mut Recording, chunks: &[Chunk<N>]) {
+    let spec = sim.record();
+    rec.spike_count = chunks.iter().flat_map(|c| c.spike_count.iter().copied()).collect();
+    rec.histograms = spec
+        .hist_steps
+        .iter()
+        .enumerate()
+        .map(|(h, &step)| {
+            let values = chunks.iter().flat_map(|c| c.snapshots[h].iter().copied()).collect();
+            Histogram::new(sim.time(step), step, values, spec.hist_bins)
+        })
+        .collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Value};
+
+    fn simulation(noise: &str, crossing: &str) -> Simulation {
+        simulation_with(noise, crossing, &[])
+    }
+
+    /// The test simulation with `extra` settings applied last.
+    fn simulation_with(noise: &str, crossing: &str, extra: &[(&str, Value)]) -> Simulation {
+        let mut config = Config::default();
+        for (key, value) in [
+            ("simulation.t_max", Value::from("30 ms")),
+            ("simulation.dt", Value::from("0.1 ms")),
+            ("simulation.n", Value::from(700)),
+            ("simulation.crossing", Value::from(crossing)),
+            ("input.noise", Value::from(noise)),
+            ("input.sigma_v", Value::from("5 mV")),
+            ("input.i_mean", Value::from("250 pA")),
+            ("record.traces", Value::from(3)),
+            ("record.hist_times", Value::List(vec![Value::from("10 ms")])),
+        ]
+        .into_iter()
+        .chain(extra.iter().cloned())
+        {
+            config.set(key, &value).expect("valid test configuration");
+        }
+        config.build().expect("valid test configuration")
+    }
+
+    /// Every compiled SIMD copy of the kernel and every thread count give the same bits.
+    #[test]
+    fn results_do_not_depend_on_simd_width_or_threads() {
+        for (noise, crossing) in
+            [("white", "grid"), ("none", "grid"), ("white", "bridge"), ("tutorial", "grid"), ("ou", "grid")]
+        {
+            let sim = simulation(noise, crossing);
+            let reference = run_on(&sim, Isa::Portable, |_| ControlFlow::Continue(())).expect("runs");
+            assert!(!reference.spikes.is_empty(), "{noise}/{crossing}: no spikes");
+            for isa in Isa::available() {
+                for threads in [1, 2, 3] {
+                    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+                    let rec = pool.install(|| run_on(&sim, isa, |_| ControlFlow::Continue(()))).expect("runs");
+                    // Bitwise, so NaN (none here) and -0.0 would count as differences too.
+                    let bits = |r: &Recording| {
+                        let mut all: Vec<u64> = r.v_mean.iter().chain(&r.v_var).map(|x| x.to_bits()).collect();
+                        all.extend(r.traces.values.iter().chain(&r.histograms[0].values).map(|x| x.to_bits()));
+                        all
+                    };
+                    assert_eq!(bits(&rec), bits(&reference), "{noise}/{crossing} {isa:?} x{threads}");
+                    assert_eq!(rec, reference, "{noise}/{crossing} {isa:?} x{threads}");
+                }
+            }
+        }
+    }
+
+    /// Chunks whose length is no multiple of the AVX-512 kernel's 32 lanes (padded there): the
+    /// same bits as the portable copy, down to a single neuron, and with every chunk length
+    /// ([`chunk_len`] is 288 for n = 4100, 1024 for n = 17 000).
+    #[test]
+    fn padded_chunks_match_the_portable_copy() {
+        assert_eq!((chunk_len(4100), chunk_len(17_000)), (288, 1024));
+        for n in [1, 7, 9, 257, 300, 4100, 17_000] {
+            for noise in ["white", "none"] {
+                let traces = Value::from(n.min(3) as i64);
+                let sim = simulation_with(
+                    noise,
+                    "grid",
+                    &[("simulation.n", Value::from(n as i64)), ("record.traces", traces)],
+                );
+                let reference = run_on(&sim, Isa::Portable, |_| ControlFlow::Continue(())).expect("runs");
+                for isa in Isa::available() {
+                    let rec = run_on(&sim, isa, |_| ControlFlow::Continue(())).expect("runs");
+                    // Bitwise (v_var is NaN for n = 1, which `==` would never match).
+                    let bits = |r: &Recording| -> Vec<u64> {
+                        r.v_mean
+                            .iter()
+                            .chain(&r.v_var)
+                            .chain(&r.activity)
+                            .chain(&r.traces.values)
+                            .map(|x| x.to_bits())
+                            .collect()
+                    };
+                    assert_eq!(bits(&rec), bits(&reference), "n = {n}, {noise}, {isa:?}");
+                    assert_eq!(rec.spikes, reference.spikes, "n = {n}, {noise}, {isa:?}");
+                    assert_eq!(rec.spike_count, reference.spike_count, "n = {n}, {noise}, {isa:?}");
+                }
+            }
+        }
+    }
+
+    /// Not a test: prints ns per neuron-step of each compiled copy on workload W (n = 10 000,
+    /// 0.2 s), for bench/RESULTS.md. `cargo test --release -p lifsim --lib -- --ignored
+    /// --nocapture simd_copy_speed`.
+    #[test]
+    #[ignore = "a measurement, run by hand"]
+    fn simd_copy_speed() {
+        let sim = simulation_with(
+            "white",
+            "grid",
+            &[
+                ("simulation.n", Value::from(10_000)),
+                ("simulation.t_max", Value::from("0.2 s")),
+                ("record.traces", Value::from(0)),
+                ("record.hist_times", Value::List(Vec::new())),
+            ],
+        );
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+        for round in 0..3 {
+            for isa in Isa::available() {
+                let started = std::time::Instant::now();
+                pool.install(|| run_on(&sim, isa, |_| ControlFlow::Continue(()))).expect("runs");
+                let ns = started.elapsed().as_secs_f64() * 1e9 / (sim.n() * sim.steps()) as f64;
+                println!("round {round} {isa:?}: {ns:.2} ns per neuron-step");
+            }
+        }
+    }
+}
