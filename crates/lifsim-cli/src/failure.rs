@@ -35,6 +35,10 @@ impl From<lifsim::Error> for Failure {
     fn from(error: lifsim::Error) -> Self {
         match error {
             lifsim::Error::Cancelled => Failure::Interrupted,
+            // A run that failed while running, not a bad configuration: exit 1.
+            e @ (lifsim::Error::AllocationFailed { .. } | lifsim::Error::NonFinite { .. }) => {
+                Failure::Runtime(e.to_string())
+            }
             other => Failure::Config(other),
         }
     }

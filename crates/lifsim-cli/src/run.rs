@@ -24,6 +24,7 @@ pub struct RunArgs {
 /// Runs the simulation described by `args` and writes its files.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let (config, sim) = args.config.simulation()?;
+    args.exec.check_memory(&sim)?;
     for warning in sim.warnings() {
         eprintln!("warning: {warning}");
     }

@@ -34,7 +34,7 @@ pub struct SweepArgs {
 pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let base = args.config.config()?;
     let axes = args.vary.iter().map(|spec| Axis::parse(spec)).collect::<Result<Vec<_>, _>>()?;
-    let sweep = Sweep::new(&base, axes)?;
+    let sweep = Sweep::within(&base, axes, args.exec.memory_budget())?;
     let pool = thread_pool(args.exec.threads)?;
     let mut out = OutputSet::new(&args.out)?;
     let bar = ProgressBar::new(sweep.points().len() as u64).with_style(

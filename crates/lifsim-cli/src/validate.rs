@@ -110,7 +110,7 @@ fn run(sim: &Simulation) -> Result<Recording, Failure> {
 /// Moments of the free membrane at each histogram time against the exact discrete moments,
 /// with the standard errors of [`sample_moments`].
 fn free_membrane(checks: &mut Vec<Check>, scale: u64) -> Result<(), Failure> {
-    let n = Value::Int(10_000 * scale as i64);
+    let n = Value::from(10_000 * scale);
     let none = Value::from("none");
     let scenarios: [(&str, Vec<(&str, Value)>); 5] = [
         ("tutorial noise, euler, free", vec![("neuron.v_th", none.clone())]),
@@ -213,7 +213,7 @@ fn first_passage(checks: &mut Vec<Check>, scale: u64) -> Result<(), Failure> {
             // biased short by about CV^2 E[ISI] / T (long intervals fit less often), so T must be
             // far longer than the ISI (10 s vs at most 0.13 s here) for that bias to stay << SE.
             ("simulation.t_max", Value::Float(0.2 + 10.0 * scale as f64)),
-            ("simulation.n", Value::Int(100 * scale as i64)),
+            ("simulation.n", Value::from(100 * scale)),
             ("record.hist_times", Value::List(Vec::new())),
             ("record.traces", Value::Int(0)),
             ("analysis.t_start", "200 ms".into()),

@@ -5,6 +5,7 @@
 //! renames them into place only when all are complete, so an error or an interrupt never
 //! leaves a partial or corrupt result behind.
 
+pub mod memory;
 pub mod npz;
 
 use lifsim::Recording;

@@ -81,7 +81,7 @@ pub fn to_value(key: &str, value: &Bound<'_, PyAny>) -> Result<Value, Failure> {
         return Ok(Value::Float(value.extract()?));
     }
     if value.is_instance_of::<PyInt>() {
-        return match value.extract::<i64>() {
+        return match value.extract::<i128>() {
             Ok(i) => Ok(Value::Int(i)),
             Err(_) => Ok(Value::Float(value.extract()?)),
         };
@@ -92,7 +92,7 @@ pub fn to_value(key: &str, value: &Bound<'_, PyAny>) -> Result<Value, Failure> {
     }
     // NumPy scalars and other numbers: integers first (they have __index__), then floats.
     if value.hasattr("__index__")?
-        && let Ok(i) = value.extract::<i64>()
+        && let Ok(i) = value.extract::<i128>()
     {
         return Ok(Value::Int(i));
     }

@@ -1,7 +1,7 @@
 //! The one place where failures become Python exceptions.
 
 use pyo3::PyErr;
-use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyOSError, PyTypeError, PyValueError};
 
 /// Everything the native layer can fail with.
 #[derive(Debug)]
@@ -73,6 +73,8 @@ fn core_exception(error: lifsim::Error, at: String) -> PyErr {
         )),
         lifsim::Error::AtPoint { point, source } => core_exception(*source, format!("{at}at {}: ", describe(&point))),
         lifsim::Error::Cancelled => PyKeyboardInterrupt::new_err("the simulation was cancelled"),
+        lifsim::Error::TooLarge(e) => PyMemoryError::new_err(format!("{at}{e}")),
+        e @ lifsim::Error::AllocationFailed { .. } => PyMemoryError::new_err(format!("{at}{e}")),
         other => PyValueError::new_err(format!("{at}{other}")),
     }
 }

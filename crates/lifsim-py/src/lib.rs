@@ -15,6 +15,14 @@ mod theory;
 
 use pyo3::prelude::*;
 
+/// A memory size such as `"4GB"` or `"500 MiB"` in bytes (`ValueError` naming `max_memory`).
+#[pyfunction]
+fn memory_size(text: &str) -> Result<u64, error::Failure> {
+    lifsim::memory::parse_bytes(text).map_err(|e| {
+        error::Failure::Value(format!("max_memory = {:?} is invalid: expected {e}", lifsim::error::excerpt(text)))
+    })
+}
+
 /// The native module, imported by the Python package as `lifsim._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -23,6 +31,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
     m.add_function(wrap_pyfunction!(files::save, m)?)?;
     m.add_function(wrap_pyfunction!(theory::free_membrane_moments, m)?)?;
+    m.add_function(wrap_pyfunction!(memory_size, m)?)?;
+    m.add("MAX_THREADS", lifsim::engine::max_threads())?;
     m.add("KEYS", lifsim::Config::keys().collect::<Vec<_>>())?;
     m.add("SWEEP_COLUMNS", lifsim::sweep::Measures::COLUMNS.to_vec())?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;

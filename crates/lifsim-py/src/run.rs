@@ -24,12 +24,14 @@ static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock
 /// # Errors
 /// `ValueError` for fewer than one thread, `OSError` when the threads cannot be started.
 pub fn pool(threads: Option<i64>) -> Result<Arc<rayon::ThreadPool>, Failure> {
+    let max = lifsim::engine::max_threads();
     let threads = match threads.map(usize::try_from) {
         None => 0,
-        Some(Ok(count)) if count >= 1 => count,
+        Some(Ok(count)) if (1..=max).contains(&count) => count,
         Some(_) => {
             return Err(Failure::Value(format!(
-                "threads = {} is invalid: expected at least 1 thread (or None for all cores)",
+                "threads = {} is invalid: expected a whole number from 1 to {max} (4 per core on this machine), \
+                 or None for all cores",
                 threads.unwrap_or_default()
             )));
         }
@@ -44,6 +46,11 @@ pub fn pool(threads: Option<i64>) -> Result<Arc<rayon::ThreadPool>, Failure> {
         .build()
         .map_err(|e| Failure::Io(std::io::Error::other(format!("cannot start worker threads: {e}"))))?;
     Ok(Arc::clone(pools.entry(threads).or_insert(Arc::new(pool))))
+}
+
+/// The memory a run may use (bytes): `max_memory`, else what the system has available.
+pub fn memory_budget(max_memory: Option<u64>) -> u64 {
+    max_memory.or_else(lifsim_io::memory::available).unwrap_or(u64::MAX)
 }
 
 /// Runs `sim` on `pool` with the GIL released and returns its recording.

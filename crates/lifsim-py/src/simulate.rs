@@ -17,14 +17,25 @@ use std::time::Instant;
 /// The GIL is released during the run, and Ctrl-C raises `KeyboardInterrupt` promptly
 /// (see [`run::run`]).
 #[pyfunction]
-#[pyo3(signature = (config, threads=None))]
+#[pyo3(signature = (config, threads=None, max_memory=None))]
 pub fn simulate<'py>(
     py: Python<'py>,
     config: PyRef<'_, NativeConfig>,
     threads: Option<i64>,
+    max_memory: Option<u64>,
 ) -> Result<(Bound<'py, PyDict>, String), Failure> {
     let config = config.inner.clone();
     let sim = config.build()?;
+    let mut estimate = sim.memory_estimate();
+    // The NumPy arrays add the spike times and the time axis to what the run holds.
+    let spikes = estimate.parts.iter().find(|p| p.what == "the spikes").map_or(0, |p| p.bytes / 2);
+    estimate.add(
+        "the NumPy arrays",
+        "simulation.n and simulation.t_max",
+        spikes.saturating_add(8 * sim.steps() as u64),
+        "fewer neurons or a shorter run",
+    );
+    estimate.check(run::memory_budget(max_memory)).map_err(lifsim::Error::from)?;
     let pool = run::pool(threads)?;
     let started = Instant::now();
     let rec = run::run(py, &sim, &pool)?;

@@ -19,16 +19,17 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 /// range `(START, STOP, COUNT)`, a list of values, one value, or the command line's text
 /// (`"100pA:400pA:7"`, `"1 ms,0.5 ms"`). Every point is checked before any runs.
 #[pyfunction]
-#[pyo3(signature = (config, vary, threads=None))]
+#[pyo3(signature = (config, vary, threads=None, max_memory=None))]
 pub fn sweep<'py>(
     py: Python<'py>,
     config: PyRef<'_, NativeConfig>,
     vary: Vec<(String, Bound<'py, PyAny>)>,
     threads: Option<i64>,
+    max_memory: Option<u64>,
 ) -> Result<Bound<'py, PyDict>, Failure> {
     let axes =
         vary.iter().map(|(key, values)| Ok(Axis::parse(&spec(key, values)?)?)).collect::<Result<Vec<_>, Failure>>()?;
-    let sweep = Sweep::new(&config.inner, axes)?;
+    let sweep = Sweep::within(&config.inner, axes, run::memory_budget(max_memory))?;
     let pool = run::pool(threads)?;
     let mut rows = Vec::with_capacity(sweep.points().len());
     for point in sweep.points() {
@@ -93,7 +94,7 @@ fn column<'a, 'py>(py: Python<'py>, values: impl Iterator<Item = &'a Value> + Cl
     if let Some(floats) = floats {
         return Ok(Vec::<f64>::into_pyarray(floats, py).into_any());
     }
-    let ints = values.clone().map(|v| if let Value::Int(i) = v { Some(*i) } else { None }).collect();
+    let ints = values.clone().map(|v| if let Value::Int(i) = v { i64::try_from(*i).ok() } else { None }).collect();
     if let Some(ints) = ints {
         return Ok(Vec::<i64>::into_pyarray(ints, py).into_any());
     }

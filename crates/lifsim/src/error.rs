@@ -26,10 +26,31 @@ pub struct ParamError {
 }
 
 impl ParamError {
-    /// Builds an error for `key` holding `value` when `expected` was wanted.
+    /// Builds an error for `key` holding `value` when `expected` was wanted; a long value is
+    /// cut to an [`excerpt`].
     pub fn new(key: impl Into<String>, value: impl Into<String>, expected: impl Into<String>) -> Self {
-        Self { key: key.into(), value: value.into(), expected: expected.into() }
+        Self { key: excerpt(&key.into()), value: excerpt(&value.into()), expected: expected.into() }
     }
+}
+
+/// Most characters of a user's text that a message repeats.
+pub const EXCERPT_CHARS: usize = 100;
+
+/// `text` as a message repeats it: whole up to [`EXCERPT_CHARS`] characters, else its start
+/// and its length (a 10 MB value must not make 10 MB of stderr).
+///
+/// ```
+/// assert_eq!(lifsim::error::excerpt("20 ms"), "20 ms");
+/// let long = "9".repeat(5000);
+/// assert_eq!(lifsim::error::excerpt(&long), format!("{}... (5000 characters)", "9".repeat(100)));
+/// ```
+pub fn excerpt(text: &str) -> String {
+    let chars = text.chars().count();
+    if chars <= EXCERPT_CHARS {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(EXCERPT_CHARS).collect();
+    format!("{start}... ({chars} characters)")
 }
 
 impl fmt::Display for ParamError {
@@ -49,9 +70,9 @@ impl std::error::Error for ParamError {}
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AxisError {
-    /// The varied key as written (may be empty when the `=` is missing).
+    /// The varied key as written (may be empty when the `=` is missing), as an [`excerpt`].
     pub key: String,
-    /// The values as written, after `=`.
+    /// The values as written, after `=`, as an [`excerpt`].
     pub values: String,
     /// What would be valid.
     pub expected: String,
@@ -97,4 +118,31 @@ pub enum Error {
     /// The run was stopped by its caller (Ctrl-C, a cancelled Python call).
     #[error("the simulation was cancelled")]
     Cancelled,
+    /// A run whose estimated memory exceeds what is available: refused before it starts.
+    #[error(transparent)]
+    TooLarge(#[from] crate::memory::MemoryError),
+    /// An allocation failed during a run although the estimate said it would fit.
+    #[error(
+        "out of memory while allocating {what} ({}); the run was stopped. Shrink the run (fewer neurons, \
+         a shorter run, fewer traces) or free memory",
+        crate::memory::format_bytes(*bytes)
+    )]
+    AllocationFailed {
+        /// What was being allocated.
+        what: &'static str,
+        /// How many bytes were asked for.
+        bytes: u64,
+    },
+    /// The membrane potential became infinite or NaN during a run.
+    #[error(
+        "V became non-finite (infinite or NaN) at step {step} (t = {time} s): the drive, the noise or the \
+         potentials are too large for 64-bit floats; check neuron.r_m, input.i_mean, input.amplitude, \
+         input.sigma_v and the neuron.* potentials"
+    )]
+    NonFinite {
+        /// The first step whose mean V is not finite.
+        step: usize,
+        /// Its time (s).
+        time: f64,
+    },
 }

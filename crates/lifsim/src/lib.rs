@@ -32,6 +32,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod grid;
+pub mod memory;
 pub mod model;
 pub mod record;
 pub mod rng;

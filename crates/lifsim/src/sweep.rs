@@ -14,12 +14,23 @@
 
 use crate::analysis::SpikeStatistics;
 use crate::config::{Config, Key, KeyKind, Value, describe_settings};
-use crate::error::{AxisError, Error};
+use crate::error::{AxisError, Error, excerpt};
+use crate::memory::MemoryEstimate;
 use crate::model::Simulation;
 use crate::record::Recording;
 use crate::theory::TheoryValues;
 use crate::units::parse_quantity;
 use serde::Serialize;
+
+/// Most values of one sweep axis: a million points of one key is far more than a sweep can
+/// run, and a typo in COUNT (`100pA:400pA:1000000000`) must not allocate gigabytes.
+pub const MAX_AXIS_VALUES: usize = 1_000_000;
+
+/// Bytes a sweep keeps per point: its configuration, simulation, values and row (an upper bound).
+const POINT_BYTES: u64 = 4096;
+
+/// How to make a sweep's grid smaller.
+const SHRINK_GRID: &str = "fewer values per --vary (COUNT) or fewer varied keys";
 
 /// One varied key and its values, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,12 +57,11 @@ impl Axis {
     pub fn parse(spec: &str) -> Result<Axis, Error> {
         let (key, body) = spec.split_once('=').ok_or_else(|| AxisError {
             key: String::new(),
-            values: spec.to_string(),
+            values: excerpt(spec),
             expected: "KEY=START:STOP:COUNT or KEY=V1,V2,..., e.g. input.i_mean=100pA:400pA:7".into(),
         })?;
         let key = key.trim();
-        let bad =
-            |expected: &str| AxisError { key: key.to_string(), values: body.to_string(), expected: expected.into() };
+        let bad = |expected: &str| AxisError { key: excerpt(key), values: excerpt(body), expected: expected.into() };
         let kind = Key::find(key)?.kind();
         let number = |text: &str| -> Result<Value, AxisError> {
             let text = text.trim().trim_matches('"');
@@ -59,7 +69,7 @@ impl Axis {
                 KeyKind::Quantity(dim) => parse_quantity(text, dim)
                     .map(Value::Float)
                     .map_err(|e| bad(&format!("values like {} ({e})", dim.example()))),
-                KeyKind::Count => text.parse::<i64>().map(Value::Int).map_err(|_| bad("whole numbers")),
+                KeyKind::Count => text.parse::<i128>().map(Value::Int).map_err(|_| bad("whole numbers")),
                 KeyKind::Name(_) | KeyKind::Times => Ok(Value::Str(text.to_string())),
             }
         };
@@ -68,12 +78,17 @@ impl Axis {
                 if !matches!(kind, KeyKind::Quantity(_) | KeyKind::Count) {
                     return Err(bad("a list V1,V2,... (ranges need a quantity or a count)").into());
                 }
-                let count: usize = count.trim().parse().ok().filter(|&c| c >= 1).ok_or_else(|| bad("a COUNT >= 1"))?;
+                let count: usize = count
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|c| (1..=MAX_AXIS_VALUES).contains(c))
+                    .ok_or_else(|| bad(&format!("a COUNT from 1 to {MAX_AXIS_VALUES}")))?;
                 let (a, b) = (as_f64(&number(start)?), as_f64(&number(stop)?));
                 (0..count)
                     .map(|i| {
                         let x = if count == 1 { a } else { a + (b - a) * i as f64 / (count - 1) as f64 };
-                        if kind == KeyKind::Count { Value::Int(x.round() as i64) } else { Value::Float(x) }
+                        if kind == KeyKind::Count { Value::Int(x.round() as i128) } else { Value::Float(x) }
                     })
                     .collect()
             }
@@ -174,22 +189,37 @@ pub struct Sweep {
 }
 
 impl Sweep {
-    /// The grid of `axes` over `base`, every point built and validated before any runs.
+    /// The grid of `axes` over `base`, every point built and validated before any runs (no
+    /// memory limit: see [`Sweep::within`]).
     ///
     /// # Errors
-    /// [`Error::Axis`] for a key varied twice; [`Error::AtPoint`] for the first point whose
-    /// configuration is invalid.
+    /// As [`Sweep::within`].
     pub fn new(base: &Config, axes: Vec<Axis>) -> Result<Sweep, Error> {
+        Sweep::within(base, axes, u64::MAX)
+    }
+
+    /// The grid of `axes` over `base` within a memory budget (bytes): the grid's size is
+    /// counted before any point is made, then every point is built and validated, and the
+    /// largest point's run plus the sweep's own table must fit the budget.
+    ///
+    /// # Errors
+    /// [`Error::Axis`] for a key varied twice; [`Error::TooLarge`] for a grid or a point that
+    /// does not fit; [`Error::AtPoint`] for the first point whose configuration is invalid.
+    pub fn within(base: &Config, axes: Vec<Axis>, budget: u64) -> Result<Sweep, Error> {
         for (i, axis) in axes.iter().enumerate() {
             if axes[..i].iter().any(|other| other.key == axis.key) {
                 return Err(AxisError {
-                    key: axis.key.clone(),
-                    values: axis.values.iter().map(Value::cell).collect::<Vec<_>>().join(","),
+                    key: excerpt(&axis.key),
+                    values: excerpt(&axis.values.iter().map(Value::cell).collect::<Vec<_>>().join(",")),
                     expected: "each key varied once (give all its values in one --vary)".into(),
                 }
                 .into());
             }
         }
+        let count = axes.iter().fold(1u64, |n, axis| n.saturating_mul(axis.values.len() as u64));
+        let mut table = MemoryEstimate::default();
+        table.add("the sweep's points", "--vary", count.saturating_mul(POINT_BYTES), SHRINK_GRID);
+        table.check(budget)?;
         let points = points(&axes)
             .into_iter()
             .map(|point| {
@@ -199,6 +229,11 @@ impl Sweep {
                 Ok(SweepPoint { point, config, simulation })
             })
             .collect::<Result<Vec<_>, Error>>()?;
+        let largest = points.iter().map(|p| p.simulation.memory_estimate()).max_by_key(MemoryEstimate::total);
+        if let Some(mut largest) = largest {
+            largest.parts.extend(table.parts);
+            largest.check(budget)?;
+        }
         Ok(Sweep { axes, points })
     }
 

@@ -90,6 +90,9 @@ pub enum UnitError {
     UnknownUnit(String),
     /// A known unit of another dimension.
     WrongDimension(Dimension),
+    /// A number outside the finite, non-zero range of a 64-bit float (or an exponent that
+    /// overflows), which cannot be read exactly.
+    OutOfRange,
 }
 
 impl fmt::Display for UnitError {
@@ -98,6 +101,7 @@ impl fmt::Display for UnitError {
             UnitError::NotANumber => write!(f, "no number found"),
             UnitError::UnknownUnit(unit) => write!(f, "unknown unit `{unit}`"),
             UnitError::WrongDimension(found) => write!(f, "the unit is {}", found.describe()),
+            UnitError::OutOfRange => write!(f, "outside the range of a 64-bit float, about 1e-308 to 1e308"),
         }
     }
 }
@@ -125,16 +129,32 @@ pub fn parse_quantity(text: &str, dim: Dimension) -> Result<f64, UnitError> {
         .find(|&(_, c)| !(c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E')))
         .map_or(text.len(), |(i, _)| i);
     let (number, unit) = (text[..split].trim(), text[split..].trim());
-    let (mantissa, exponent) = match number.find(['e', 'E']) {
-        Some(i) => (&number[..i], number[i + 1..].parse::<i32>().map_err(|_| UnitError::NotANumber)?),
-        None => (number, 0),
+    let (mantissa, exponent) = match number.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent),
+        None => (number, "0"),
     };
     if mantissa.is_empty() || mantissa.parse::<f64>().is_err() {
         return Err(UnitError::NotANumber);
     }
+    // An exponent too large for i32 is a valid number but never a finite, non-zero one.
+    let exponent = match exponent.parse::<i32>() {
+        Ok(e) => e,
+        Err(_)
+            if exponent.trim_start_matches(['+', '-']).bytes().all(|b| b.is_ascii_digit()) && !exponent.is_empty() =>
+        {
+            return Err(UnitError::OutOfRange);
+        }
+        Err(_) => return Err(UnitError::NotANumber),
+    };
     let (power, scale) = unit_power(unit, dim)?;
-    let value: f64 = format!("{mantissa}e{}", exponent + power).parse().map_err(|_| UnitError::NotANumber)?;
-    Ok(value * scale)
+    let exponent = exponent.checked_add(power).ok_or(UnitError::OutOfRange)?;
+    let value: f64 = format!("{mantissa}e{exponent}").parse().map_err(|_| UnitError::NotANumber)?;
+    let value = value * scale;
+    let nonzero = mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    if !value.is_finite() || (nonzero && value == 0.0) {
+        return Err(UnitError::OutOfRange);
+    }
+    Ok(value)
 }
 
 /// The power of ten and extra factor that `unit` means for `dim`.

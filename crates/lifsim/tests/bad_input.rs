@@ -64,7 +64,7 @@ fn wrong_units_name_the_key_and_the_expected_dimension() {
     set_fails("simulation.dt", s("fast"), "a time");
     set_fails("simulation.n", s("many"), "a whole number");
     set_fails("simulation.n", Value::Float(2.5), "a whole number");
-    set_fails("simulation.n", int(-3), "a whole number");
+    set_fails("simulation.n", int(-3), "a whole number from 1");
     set_fails("simulation.method", s("rk4"), "\"euler\", \"exact\"");
     set_fails("input.noise", s("pink"), "\"white\"");
     set_fails("input.kind", s("ramp"), "\"sine\"");
@@ -103,15 +103,24 @@ fn out_of_range_values_fail_at_build() {
         "no larger than simulation.t_max",
     );
     build_fails(&[("simulation.t_max", s("0 s"))], "simulation.t_max", "a positive time");
-    build_fails(&[("simulation.n", int(0))], "simulation.n", "an integer from 1");
+    // Counts outside their range are refused when set, with the same words for every bad value.
+    for bad in [int(0), int(-1), int(4_294_967_296), Value::Float(2.5), s("-3")] {
+        set_fails("simulation.n", bad, "a whole number from 1 to 4294967295");
+    }
     build_fails(&[("neuron.t_ref", s("-1 ms"))], "neuron.t_ref", "a time >= 0");
     build_fails(&[("neuron.v_th", s("-70 mV"))], "neuron.v_th", "above neuron.v_reset");
     build_fails(&[("neuron.v_th", s("-80 mV"))], "neuron.v_th", "above neuron.v_reset");
     build_fails(&[("neuron.tau_m", s("0 ms"))], "neuron.tau_m", "a positive time");
     build_fails(&[("neuron.tau_m", s("-20 ms"))], "neuron.tau_m", "a positive time");
     build_fails(&[("neuron.r_m", s("0 ohm"))], "neuron.r_m", "a positive resistance");
-    build_fails(&[("record.every", int(0))], "record.every", "an integer >= 1");
-    build_fails(&[("record.hist_bins", int(0))], "record.hist_bins", "an integer from 1");
+    set_fails("record.every", int(0), "a whole number from 1 to 4294967295");
+    set_fails("record.hist_bins", int(0), "a whole number from 1 to 100000");
+    set_fails("record.hist_bins", int(100_001), "a whole number from 1 to 100000");
+    // A seed takes every u64, and only those.
+    let mut seeded = Config::default();
+    seeded.set("simulation.seed", &Value::from(u64::MAX)).unwrap();
+    assert_eq!(seeded.simulation.seed, u64::MAX);
+    set_fails("simulation.seed", Value::Int(i128::from(u64::MAX) + 1), "a whole number from 0 to 18446744073709551615");
     build_fails(&[("input.noise", s("ou")), ("input.tau_noise", s("0 ms"))], "input.tau_noise", "a positive time");
     build_fails(&[("input.noise", s("white")), ("input.sigma_v", s("-1 mV"))], "input.sigma_v", ">= 0");
     build_fails(
@@ -213,4 +222,46 @@ fn unreachable_threshold_warns_and_defaults_do_not() {
         .build()
         .unwrap();
     assert!(free.warnings().is_empty());
+}
+
+/// Values outside the finite range of a 64-bit float, or whose exponent overflows, are refused
+/// with the key named, never read as 0 or infinity.
+#[test]
+fn exponents_that_overflow_are_refused_not_wrapped() {
+    for (key, text) in [
+        ("neuron.t_ref", "1e2147483647 ks"),
+        ("input.i_mean", "1e2147483645 GA"),
+        ("simulation.t_max", "1e2147483647 ks"),
+        ("simulation.dt", "1e-2147483648 ms"),
+        ("simulation.t_max", "1e400 s"),
+        ("neuron.tau_m", "1e-400 s"),
+        ("neuron.tau_m", "1e99999999999999999999 s"),
+    ] {
+        let err = set_fails(key, s(text), "outside the range of a 64-bit float");
+        assert!(matches!(err, Error::Param(_)), "{text}: {err:?}");
+    }
+    // The edges of the range still read exactly.
+    let c = config(&[("neuron.tau_m", s("1e-300 s")), ("simulation.t_max", s("1e300 s"))]);
+    assert_eq!((c.neuron.tau_m, c.simulation.t_max), (1e-300, 1e300));
+}
+
+/// A drive that would overflow V is refused up front, naming the key.
+#[test]
+fn a_drive_that_overflows_v_is_refused() {
+    build_fails(&[("input.i_mean", s("1e300 A")), ("simulation.method", s("exact"))], "input.i_mean", "stays within");
+    build_fails(&[("input.noise", s("white")), ("input.sigma_v", s("1e200 V"))], "input.sigma_v", "stays within");
+    build_fails(&[("neuron.e_l", s("1e150 V")), ("neuron.v_th", s("none"))], "neuron.e_l", "stays within");
+}
+
+/// A huge value is echoed as an excerpt: the message stays short.
+#[test]
+fn messages_echo_at_most_an_excerpt_of_a_value() {
+    let huge = "9".repeat(10_000_000);
+    let err = set_fails("neuron.tau_m", s(&huge), "(10000002 characters)"); // with its quotes
+    assert!(err.to_string().len() < 600, "{} bytes", err.to_string().len());
+    let err = Config::default().set(&huge, &int(1)).unwrap_err();
+    assert!(err.to_string().len() < 800, "{} bytes", err.to_string().len());
+    let toml = format!("[neuron]\ntau_m = {}\n", "1".repeat(1_000_000));
+    let err = Config::from_toml_str(&toml).unwrap_err();
+    assert!(err.to_string().len() < 2000, "{} bytes", err.to_string().len());
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import numbers
 import os
 from typing import Any
 
@@ -111,6 +112,32 @@ class Config:
             if text is not None:
                 lines.append(f"    {name}={text},")
         return "lifsim.Config(\n" + "\n".join(lines) + "\n)"
+
+
+def run_options(threads: Any, max_memory: Any) -> tuple[int | None, int | None]:
+    """Checks `threads` (None or a whole number from 1 to 4 per core) and `max_memory` (None,
+    bytes as an int, or a size such as ``"4GB"``), naming the keyword that is wrong."""
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral):
+            raise TypeError(
+                f"threads: expected a whole number of threads (1 to {_native.MAX_THREADS}) or None, "
+                f"not {type(threads).__name__}"
+            )
+        threads = int(threads)
+        if not 1 <= threads <= _native.MAX_THREADS:
+            raise ValueError(
+                f"threads = {threads} is invalid: expected a whole number from 1 to {_native.MAX_THREADS} "
+                "(4 per core on this machine), or None for all cores"
+            )
+    if max_memory is not None:
+        if isinstance(max_memory, str):
+            max_memory = _native.memory_size(max_memory)
+        elif isinstance(max_memory, bool) or not isinstance(max_memory, numbers.Integral):
+            raise TypeError(f"max_memory: expected bytes (an int) or a size such as '4GB', not {type(max_memory).__name__}")
+        elif not 0 <= max_memory < 2**64:
+            raise ValueError(f"max_memory = {max_memory} is invalid: expected a size from 0 to 2**64 - 1 bytes")
+        max_memory = int(max_memory)
+    return threads, max_memory
 
 
 def configured(config: Config | None, params: dict[str, Any]) -> Config:

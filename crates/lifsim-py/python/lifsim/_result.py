@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _native
-from ._config import Config, configured
+from ._config import Config, configured, run_options
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -149,7 +149,13 @@ class Result:
         return f"<lifsim.Result: n={s['n']}, steps={s['steps']}, {s['spikes']['count']} spikes, {rate}>"
 
 
-def simulate(config: Config | None = None, *, threads: int | None = None, **params: Any) -> Result:
+def simulate(
+    config: Config | None = None,
+    *,
+    threads: int | None = None,
+    max_memory: int | str | None = None,
+    **params: Any,
+) -> Result:
     """Runs one simulation: `config` (default: lifsim's defaults) with keyword overrides.
 
     ``lifsim.simulate(n=1000, noise="white", sigma_v="4 mV")``. `threads` worker threads
@@ -157,10 +163,13 @@ def simulate(config: Config | None = None, *, threads: int | None = None, **para
     workers of each thread count are started once and reused by later calls (also by calls
     from several Python threads at once, which then share them). The GIL is released during
     the run; Ctrl-C raises KeyboardInterrupt promptly. Bad values raise ValueError (naming the
-    parameter, the value and what is valid), values of a wrong type TypeError.
+    parameter, the value and what is valid), values of a wrong type TypeError. A run whose
+    estimated memory exceeds `max_memory` (bytes or ``"4GB"``; default: what the system has
+    available) raises MemoryError naming the key that dominates, before anything is allocated.
     """
     config = configured(config, params)
-    arrays, summary = _native.simulate(config._native, threads)
+    threads, max_memory = run_options(threads, max_memory)
+    arrays, summary = _native.simulate(config._native, threads, max_memory)
     return Result(arrays, json.loads(summary))
 
 

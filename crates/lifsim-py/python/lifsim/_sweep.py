@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _native
-from ._config import Config, configured, key_of
+from ._config import Config, configured, key_of, run_options
 
 if TYPE_CHECKING:
     import pandas
@@ -24,6 +24,7 @@ def sweep(
     config: Config | None = None,
     *,
     threads: int | None = None,
+    max_memory: int | str | None = None,
     **params: Any,
 ) -> Table:
     """Runs one simulation per point of a grid and tabulates what ``lifsim sweep`` does.
@@ -49,7 +50,8 @@ def sweep(
         raise ValueError("vary: expected at least one keyword to vary, e.g. {'i_mean': ('100 pA', '400 pA', 7)}")
     config = configured(config, params)
     axes = [(key_of(name), values) for name, values in vary.items()]
-    native = _native.sweep(config._native, axes, threads)
+    threads, max_memory = run_options(threads, max_memory)
+    native = _native.sweep(config._native, axes, threads, max_memory)
     # Varied keys by their keyword (`input.i_mean` -> `i_mean`); the measures have no section.
     table = {key.rsplit(".", 1)[-1]: np.asarray(column) for key, column in native.items()}
     try:

@@ -28,9 +28,12 @@ impl Config {
         let s = &c.simulation;
         let grid = build_grid(s)?;
         if s.n == 0 || s.n > u64::from(u32::MAX) {
-            return Err(
-                ParamError::new("simulation.n", s.n.to_string(), format!("an integer from 1 to {}", u32::MAX)).into()
-            );
+            return Err(ParamError::new(
+                "simulation.n",
+                s.n.to_string(),
+                format!("a whole number from 1 to {}", u32::MAX),
+            )
+            .into());
         }
         let neuron = build_neuron(&c)?;
         if s.method == Method::Euler && s.dt >= 2.0 * neuron.tau_m {
@@ -42,6 +45,7 @@ impl Config {
         }
         let drive = build_drive(&c.input, s.t_max)?;
         let noise = build_noise(&c.input, s)?;
+        check_voltage_scale(&neuron, &drive, &noise, s.t_max / s.dt)?;
         if s.crossing == Crossing::Bridge && !matches!(noise, Noise::White { .. }) {
             return Err(ParamError::new(
                 "simulation.crossing",
@@ -153,6 +157,47 @@ fn build_noise(i: &InputSection, s: &SimulationSection) -> Result<Noise, Error> 
     })
 }
 
+/// Largest voltage scale (V) a run may reach: V and its squares summed over every neuron stay
+/// finite in 64-bit floats (the moments of 4e9 neurons at 1e100 V sum to 4e209).
+pub const VOLTAGE_LIMIT: f64 = 1e100;
+
+/// Refuses a setup whose potentials, drive or noise exceed [`VOLTAGE_LIMIT`]: its V would
+/// overflow to infinity and its moments to NaN (e.g. `input.i_mean = "1e300 A"`).
+fn check_voltage_scale(neuron: &LifParams, drive: &Drive, noise: &Noise, steps: f64) -> Result<(), Error> {
+    let too_large = |key: &str, what: &str, scale: f64| -> Result<(), Error> {
+        if scale.abs() <= VOLTAGE_LIMIT {
+            return Ok(());
+        }
+        let expected = format!(
+            "a value for which {what} stays within {} (here {what} = {:e} V; V would overflow)",
+            format_quantity(VOLTAGE_LIMIT, Voltage),
+            scale
+        );
+        Err(ParamError::new(key, format!("{scale:e} V"), expected).into())
+    };
+    for (key, v) in [("neuron.e_l", neuron.e_l), ("neuron.v_reset", neuron.v_reset), ("neuron.v_init", neuron.v_init)] {
+        too_large(key, key, v)?;
+    }
+    too_large("neuron.v_th", "neuron.v_th", neuron.v_th.unwrap_or(0.0))?;
+    let current = match *drive {
+        Drive::Constant { i_mean } => i_mean.abs(),
+        Drive::Sine { i_mean, amplitude, .. } | Drive::Step { i_mean, amplitude, .. } => i_mean.abs() + amplitude.abs(),
+    };
+    too_large("input.i_mean", "r_m times the largest current", neuron.r_m * current)?;
+    match *noise {
+        Noise::None => Ok(()),
+        Noise::Tutorial { factor } => too_large(
+            "input.noise_factor",
+            "the tutorial noise's largest kick",
+            neuron.r_m * current * factor * steps.sqrt(),
+        ),
+        Noise::White { sigma_v } => too_large("input.sigma_v", "input.sigma_v", sigma_v),
+        Noise::Ou { sigma_v, tau_noise } => {
+            too_large("input.sigma_v", "the OU noise's standard deviation", sigma_v * (neuron.tau_m / tau_noise).sqrt())
+        }
+    }
+}
+
 /// What to record: traces, their interval, histogram steps (snapped to the grid) and bins.
 fn build_record(r: &RecordSection, n: u64, t_max: f64, grid: TimeGrid) -> Result<RecordSpec, Error> {
     let traces = r.traces.unwrap_or(n.min(50));
@@ -160,10 +205,11 @@ fn build_record(r: &RecordSection, n: u64, t_max: f64, grid: TimeGrid) -> Result
         return Err(ParamError::new("record.traces", traces.to_string(), format!("at most simulation.n = {n}")).into());
     }
     if r.every == 0 {
-        return Err(ParamError::new("record.every", "0", "an integer >= 1 (1 = every step)").into());
+        return Err(ParamError::new("record.every", "0", format!("a whole number from 1 to {}", u32::MAX)).into());
     }
     if r.hist_bins == 0 || r.hist_bins > 100_000 {
-        return Err(ParamError::new("record.hist_bins", r.hist_bins.to_string(), "an integer from 1 to 100000").into());
+        let expected = "a whole number from 1 to 100000";
+        return Err(ParamError::new("record.hist_bins", r.hist_bins.to_string(), expected).into());
     }
     let times = r.hist_times.clone().unwrap_or_else(|| vec![t_max / 10.0, t_max]);
     let mut hist_steps = Vec::with_capacity(times.len());

@@ -54,13 +54,16 @@ enum Field {
         get: fn(&Config) -> Option<f64>,
         set: fn(&mut Config, Option<f64>),
     },
+    /// A whole number in `range`.
     Count {
         default: u64,
+        range: Range,
         get: fn(&Config) -> u64,
         set: fn(&mut Config, u64),
     },
-    /// A count whose default is derived from other keys.
+    /// A count in `range` whose default is derived from other keys.
     DerivedCount {
+        range: Range,
         derive: fn(&Config) -> u64,
         get: fn(&Config) -> Option<u64>,
         set: fn(&mut Config, Option<u64>),
@@ -78,6 +81,16 @@ enum Field {
         set: fn(&mut Config, Option<Vec<f64>>),
     },
 }
+
+/// The valid values of a count, `min ..= max`.
+#[derive(Clone, Copy)]
+struct Range {
+    min: u64,
+    max: u64,
+}
+
+/// Counts of neurons and steps: the engine indexes them in 32 bits.
+const NEURONS: Range = Range { min: 1, max: u32::MAX as u64 };
 
 /// What an absent optional quantity means.
 #[derive(Clone, Copy)]
@@ -120,11 +133,16 @@ macro_rules! optional {
 }
 
 macro_rules! count {
-    ($name:literal, $($field:ident).+ = $default:expr, $doc:expr) => {
+    ($name:literal, $($field:ident).+ = $default:expr, [$min:expr, $max:expr], $doc:expr) => {
         Key {
             name: $name,
             doc: $doc,
-            field: Field::Count { default: $default, get: |c| c.$($field).+, set: |c, x| c.$($field).+ = x },
+            field: Field::Count {
+                default: $default,
+                range: Range { min: $min, max: $max },
+                get: |c| c.$($field).+,
+                set: |c, x| c.$($field).+ = x,
+            },
         }
     };
 }
@@ -159,10 +177,16 @@ pub const KEYS: &[Key] = &[
         "simulated duration; the grid is t_k = k dt, k = 0 .. round(t_max/dt) - 1"
     ),
     quantity!("simulation.dt", Time, simulation.dt = 1e-3, "integration time step"),
-    count!("simulation.n", simulation.n = 500, "number of independent neurons in the ensemble"),
+    count!(
+        "simulation.n",
+        simulation.n = 500,
+        [NEURONS.min, NEURONS.max],
+        "number of independent neurons in the ensemble"
+    ),
     count!(
         "simulation.seed",
         simulation.seed = 2017,
+        [0, u64::MAX],
         "seed of every random stream (same seed = same numbers, whatever the thread count)"
     ),
     choice!(
@@ -239,12 +263,13 @@ pub const KEYS: &[Key] = &[
         name: "record.traces",
         doc: "number of neurons whose V is traced (the first ones); default: min(n, 50)",
         field: Field::DerivedCount {
+            range: Range { min: 0, max: NEURONS.max },
             derive: |c| c.simulation.n.min(50),
             get: |c| c.record.traces,
             set: |c, x| c.record.traces = x,
         },
     },
-    count!("record.every", record.every = 1, "trace every `every`-th step"),
+    count!("record.every", record.every = 1, [1, u32::MAX as u64], "trace every `every`-th step"),
     Key {
         name: "record.hist_times",
         doc: "times of the V histograms across the ensemble; default: [t_max/10, t_max]",
@@ -254,7 +279,7 @@ pub const KEYS: &[Key] = &[
             set: |c, x| c.record.hist_times = x,
         },
     },
-    count!("record.hist_bins", record.hist_bins = 50, "number of histogram bins"),
+    count!("record.hist_bins", record.hist_bins = 50, [1, 100_000], "number of histogram bins"),
     quantity!(
         "analysis.t_start",
         Time,
@@ -302,8 +327,8 @@ impl Key {
                 Value::Str(s) if s.trim().eq_ignore_ascii_case("none") => set(config, None),
                 _ => set(config, Some(quantity(value, dim).map_err(|e| bad(format!("{e} or \"none\"")))?)),
             },
-            Field::Count { set, .. } => set(config, count(value).map_err(bad)?),
-            Field::DerivedCount { set, .. } => set(config, Some(count(value).map_err(bad)?)),
+            Field::Count { range, set, .. } => set(config, count(value, range).map_err(bad)?),
+            Field::DerivedCount { range, set, .. } => set(config, Some(count(value, range).map_err(bad)?)),
             Field::Choice { names, set, .. } => {
                 let chosen = match value {
                     Value::Str(s) => set(config, &s.trim().to_ascii_lowercase()),
@@ -372,7 +397,7 @@ impl Key {
                 let value = derive(config);
                 set(config, Some(value));
             }
-            Field::DerivedCount { derive, get, set } if get(config).is_none() => {
+            Field::DerivedCount { derive, get, set, .. } if get(config).is_none() => {
                 let value = derive(config);
                 set(config, Some(value));
             }
@@ -402,36 +427,44 @@ fn quantity(value: &Value, dim: Dimension) -> Result<f64, String> {
     if x.is_finite() { Ok(x) } else { Err(format!("a finite number: {}", expected())) }
 }
 
-/// A whole number >= 0 from an integer, an integral float or a text of digits.
-fn count(value: &Value) -> Result<u64, String> {
-    let expected = "a whole number >= 0".to_string();
-    match value {
-        Value::Int(i) if *i >= 0 => Ok(*i as u64),
-        Value::Float(x) if x.is_finite() && *x >= 0.0 && x.fract() == 0.0 && *x < 1.8e19 => Ok(*x as u64),
-        Value::Str(s) => s.trim().parse::<u64>().map_err(|_| expected),
-        _ => Err(expected),
-    }
+/// A whole number in `range` from an integer, an integral float (exactly representable) or a
+/// text of digits.
+fn count(value: &Value, range: Range) -> Result<u64, String> {
+    let expected = || format!("a whole number from {} to {}", range.min, range.max);
+    let whole: Option<u64> = match value {
+        Value::Int(i) => u64::try_from(*i).ok(),
+        // Below 2^53 every integral float is exact; above it a float may stand for many counts.
+        Value::Float(x) if x.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(x) => Some(*x as u64),
+        Value::Str(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    whole.filter(|c| (range.min..=range.max).contains(c)).ok_or_else(expected)
 }
 
 /// The error for an unknown key: the closest known key (if any is close) and the keys of its
 /// section, or the valid sections.
 pub(crate) fn unknown_key(name: &str) -> Error {
     let (section, _) = name.split_once('.').unwrap_or((name, ""));
+    // A similarity of a huge text with every key would take long, and suggest nothing.
     let best = KEYS
         .iter()
+        .filter(|_| name.len() <= crate::error::EXCERPT_CHARS)
         .map(|k| (strsim::jaro_winkler(k.name, name), k.name))
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .filter(|(score, _)| *score > 0.8)
         .map(|(_, best)| format!("; did you mean `{best}`?"))
         .unwrap_or_default();
-    let in_section: Vec<&str> =
-        KEYS.iter().filter(|k| k.name.starts_with(&format!("{section}."))).map(|k| k.name).collect();
+    let in_section: Vec<&str> = KEYS
+        .iter()
+        .filter(|k| k.name.split_once('.').is_some_and(|(head, _)| head == section))
+        .map(|k| k.name)
+        .collect();
     let valid = if in_section.is_empty() {
         "; valid sections: simulation, neuron, input, record, analysis".to_string()
     } else {
         format!("; valid keys: {}", in_section.join(", "))
     };
-    Error::UnknownKey { key: name.to_string(), hint: format!("{best}{valid}") }
+    Error::UnknownKey { key: crate::error::excerpt(name), hint: format!("{best}{valid}") }
 }
 
 #[cfg(test)]

@@ -176,6 +176,12 @@ impl Default for Config {
     }
 }
 
+/// A multi-line message with each line cut to an excerpt (TOML's errors quote the offending
+/// line, which may be megabytes long).
+fn excerpt_lines(message: &str) -> String {
+    message.lines().map(crate::error::excerpt).collect::<Vec<_>>().join("\n")
+}
+
 impl Config {
     /// All configuration keys, `section.name`, in documentation order.
     pub fn keys() -> impl Iterator<Item = &'static str> {
@@ -223,7 +229,7 @@ impl Config {
     /// ```
     pub fn from_toml_str(text: &str) -> Result<Config, Error> {
         let table: toml::Table =
-            text.parse().map_err(|e: toml::de::Error| Error::Malformed(e.to_string().trim().to_string()))?;
+            text.parse().map_err(|e: toml::de::Error| Error::Malformed(excerpt_lines(e.to_string().trim())))?;
         let mut config = Config::default();
         for (section, body) in &table {
             let Some(body) = body.as_table() else {

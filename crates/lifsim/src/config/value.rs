@@ -12,8 +12,8 @@ use std::fmt;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    /// An integer.
-    Int(i64),
+    /// An integer (wide enough for every `u64` seed and every TOML or Python integer key).
+    Int(i128),
     /// A floating-point number (SI units for quantities).
     Float(f64),
     /// Text: a quantity with its unit, a name, or "none".
@@ -36,7 +36,12 @@ impl From<f64> for Value {
 }
 impl From<i64> for Value {
     fn from(x: i64) -> Self {
-        Value::Int(x)
+        Value::Int(x.into())
+    }
+}
+impl From<u64> for Value {
+    fn from(x: u64) -> Self {
+        Value::Int(x.into())
     }
 }
 impl From<i32> for Value {
@@ -68,7 +73,7 @@ impl Value {
     pub(crate) fn from_toml(value: &toml::Value) -> Result<Value, String> {
         Ok(match value {
             toml::Value::String(s) => Value::Str(s.clone()),
-            toml::Value::Integer(i) => Value::Int(*i),
+            toml::Value::Integer(i) => Value::Int((*i).into()),
             toml::Value::Float(x) => Value::Float(*x),
             toml::Value::Boolean(b) => Value::Bool(*b),
             toml::Value::Array(items) => Value::List(items.iter().map(Value::from_toml).collect::<Result<_, _>>()?),

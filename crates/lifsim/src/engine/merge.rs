@@ -6,6 +6,7 @@
 
 use super::chunk::ChunkLog;
 use crate::record::{GroupMoments, Recording};
+use std::collections::TryReserveError;
 
 /// Per-step buffers of [`merge_window`].
 #[derive(Default)]
@@ -34,6 +35,9 @@ pub(super) struct ChunkPlace {
 /// Chunk-major, so that each chunk's log is read sequentially: every step's moments are merged
 /// over the chunks in chunk order (so the result is the same for any thread count), and each
 /// chunk's spikes are copied to their place in the step-then-neuron order of the recording.
+///
+/// # Errors
+/// When the recording's spike vectors cannot grow (the spikes outgrew the memory).
 pub(super) fn merge_window(
     rec: &mut Recording,
     places: &[ChunkPlace],
@@ -41,7 +45,7 @@ pub(super) fn merge_window(
     start: usize,
     end: usize,
     scratch: &mut MergeScratch,
-) {
+) -> Result<(), TryReserveError> {
     let steps = end - start;
     let MergeScratch { totals, counts, next } = scratch;
     totals.clear();
@@ -64,6 +68,9 @@ pub(super) fn merge_window(
 
     // Where each step's spikes go in `rec.spikes`, then each chunk's spikes, step by step.
     let first = rec.spikes.neuron.len();
+    let window_spikes: usize = counts.iter().sum();
+    rec.spikes.step.try_reserve(window_spikes)?;
+    rec.spikes.neuron.try_reserve(window_spikes)?;
     next.clear();
     let mut offset = first;
     for (i, &count) in counts.iter().enumerate() {
@@ -93,4 +100,5 @@ pub(super) fn merge_window(
             }
         }
     }
+    Ok(())
 }

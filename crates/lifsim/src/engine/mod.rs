@@ -90,6 +90,18 @@ pub fn window_steps(n: usize) -> usize {
     (WINDOW_CHUNK_STEPS / n.div_ceil(chunk_len(n)).max(1)).clamp(16, WINDOW)
 }
 
+/// The most worker threads a run may ask for: 4 per core (at least 16, at most 1024). More
+/// threads than that never make a run faster, and a typo such as `--threads 100000` would
+/// spend minutes starting threads and could exhaust the machine's process ids.
+///
+/// ```
+/// assert!((16..=1024).contains(&lifsim::engine::max_threads()));
+/// ```
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (4 * cores).clamp(16, 1024)
+}
+
 /// How far a run has come, reported between windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
@@ -156,7 +168,7 @@ fn run_generic<N: NoiseSource>(
         .step_by(len)
         .map(|first| Chunk::new(sim, isa, (first, len.min(n - first)), layout, &make_noise))
         .collect();
-    let mut rec = empty_recording(sim);
+    let mut rec = empty_recording(sim)?;
     let window = window_steps(n);
     let mut scratch = MergeScratch::default();
     let places: Vec<ChunkPlace> =
@@ -170,14 +182,16 @@ fn run_generic<N: NoiseSource>(
     while start < sim.steps() {
         let end = (start + window).min(sim.steps());
         let shared = &shared;
+        let mut merged = Ok(());
         rayon::join(
             || chunks.par_iter_mut().for_each(|chunk| isa.run(&mut ChunkWindow { chunk, start, end, shared })),
             || {
                 if let Some((start, end)) = unmerged {
-                    merge_window(&mut rec, &places, &logged, start, end, &mut scratch);
+                    merged = merge_window(&mut rec, &places, &logged, start, end, &mut scratch);
                 }
             },
         );
+        merged.map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&rec, &logged) })?;
         for (chunk, log) in chunks.iter_mut().zip(&mut logged) {
             std::mem::swap(&mut chunk.log, log);
         }
@@ -188,42 +202,76 @@ fn run_generic<N: NoiseSource>(
         }
     }
     if let Some((start, end)) = unmerged {
-        merge_window(&mut rec, &places, &logged, start, end, &mut scratch);
+        merge_window(&mut rec, &places, &logged, start, end, &mut scratch)
+            .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&rec, &logged) })?;
     }
-    finish(sim, &mut rec, &chunks);
+    finish(sim, &mut rec, &chunks)?;
+    if let Some(step) = rec.v_mean.iter().position(|v| !v.is_finite()) {
+        return Err(Error::NonFinite { step, time: sim.time(step) });
+    }
     Ok(rec)
 }
 
+/// The size of the spike vectors a failed merge tried to grow to (bytes), for its message.
+fn spike_bytes(rec: &Recording, logs: &[ChunkLog]) -> u64 {
+    let window: usize = logs.iter().map(|log| log.spikes.len()).sum();
+    8 * (rec.spikes.len() + window) as u64
+}
+
+/// A vector with room for `capacity` values holding those of `values`, or the error naming
+/// `what` when it cannot be allocated.
+fn gather<T>(capacity: usize, values: impl IntoIterator<Item = T>, what: &'static str) -> Result<Vec<T>, Error> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(capacity).map_err(|_| Error::AllocationFailed {
+        what,
+        bytes: (capacity as u64).saturating_mul(size_of::<T>() as u64),
+    })?;
+    v.extend(values);
+    Ok(v)
+}
+
 /// The recording before the first window: its per-step vectors reserved, traces allocated.
-fn empty_recording(sim: &Simulation) -> Recording {
+///
+/// # Errors
+/// [`Error::AllocationFailed`] when they do not fit in memory.
+fn empty_recording(sim: &Simulation) -> Result<Recording, Error> {
     let (spec, steps) = (sim.record(), sim.steps());
     let samples = steps.div_ceil(spec.every);
-    Recording {
+    let per_step = |what| gather(steps, [], what);
+    Ok(Recording {
         grid: sim.grid(),
         n: sim.n(),
-        v_mean: Vec::with_capacity(steps),
-        v_var: Vec::with_capacity(steps),
-        activity: Vec::with_capacity(steps),
-        traces: Traces { neurons: spec.traces, every: spec.every, samples, values: vec![0.0; spec.traces * samples] },
+        v_mean: per_step("the mean of V")?,
+        v_var: per_step("the variance of V")?,
+        activity: per_step("the activity")?,
+        traces: Traces {
+            neurons: spec.traces,
+            every: spec.every,
+            samples,
+            values: {
+                let len = spec.traces.saturating_mul(samples);
+                gather(len, std::iter::repeat_n(0.0, len), "the V traces")?
+            },
+        },
         spikes: Spikes::default(),
         spike_count: Vec::new(),
         histograms: Vec::new(),
-    }
+    })
 }
 
 /// Fills in what the chunks hold at the end: spike counts and histograms, in neuron order.
-fn finish<N>(sim: &Simulation, rec: &mut Recording, chunks: &[Chunk<N>]) {
+///
+/// # Errors
+/// [`Error::AllocationFailed`] when they do not fit in memory.
+fn finish<N>(sim: &Simulation, rec: &mut Recording, chunks: &[Chunk<N>]) -> Result<(), Error> {
     let spec = sim.record();
-    rec.spike_count = chunks.iter().flat_map(|c| c.spike_count.iter().copied()).collect();
-    rec.histograms = spec
-        .hist_steps
-        .iter()
-        .enumerate()
-        .map(|(h, &step)| {
-            let values = chunks.iter().flat_map(|c| c.snapshots[h].iter().copied()).collect();
-            Histogram::new(sim.time(step), step, values, spec.hist_bins)
-        })
-        .collect();
+    let counts = chunks.iter().flat_map(|c| c.spike_count.iter().copied());
+    rec.spike_count = gather(sim.n(), counts, "the spike counts")?;
+    for (h, &step) in spec.hist_steps.iter().enumerate() {
+        let values = gather(sim.n(), chunks.iter().flat_map(|c| c.snapshots[h].iter().copied()), "a V histogram")?;
+        rec.histograms.push(Histogram::new(sim.time(step), step, values, spec.hist_bins));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

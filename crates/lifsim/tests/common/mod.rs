@@ -11,7 +11,7 @@ pub fn s(text: &str) -> Value {
 
 /// An integer value.
 pub fn int(i: i64) -> Value {
-    Value::Int(i)
+    Value::from(i)
 }
 
 /// The default configuration with `settings` applied through the public key vocabulary.
