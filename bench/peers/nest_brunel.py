@@ -30,7 +30,8 @@ different --threads.
 
 synaptic_events: "actual" realised out-degrees (from GetConnections, after the
 timed part and after peak RSS is read) for networks of at most --degree-limit
-synapses, else "expected".
+synapses (default 1e6: reading 15.6 M connections through GetConnections did
+not finish in 14 min here), else "expected". At order 500 the two differ by 1e-5.
 """
 
 import os
@@ -103,7 +104,7 @@ def run(args, prm):
 
 
 def _add_args(p):
-    p.add_argument("--degree-limit", type=int, default=20_000_000,
+    p.add_argument("--degree-limit", type=int, default=1_000_000,
                    help="read realised out-degrees only up to this many synapses")
 
 

@@ -227,10 +227,10 @@ impl Simulation {
         let sigma_v = match self.input().noise {
             Noise::None => 0.0,
             Noise::White { sigma_v } | Noise::Ou { sigma_v, .. } => sigma_v,
-            Noise::Tutorial { .. } => crate::theory::stationary_moments(self).1.sqrt(),
+            Noise::Tutorial { .. } | Noise::Poisson(_) => crate::theory::stationary_moments(self).1.sqrt(),
         };
         let neuron = WhiteNoiseLif {
-            mu: p.e_l + p.r_m * strongest,
+            mu: self.mu() + p.r_m * (strongest - self.input().drive.i_mean()),
             sigma_v,
             tau_m: p.tau_m,
             v_th,

@@ -63,6 +63,8 @@ pub enum Stream {
     InitialState = 2,
     /// Sub-step threshold crossing decisions (the Brownian bridge's uniforms).
     Crossing = 3,
+    /// The counts of Poisson input spikes (two 52-bit uniforms per neuron and step).
+    PoissonInput = 4,
 }
 
 /// The four words of Philox block `block` for `neuron` in `stream`.
@@ -187,36 +189,70 @@ impl ChunkStreams {
     /// goes one by one.
     #[inline(always)]
     pub(crate) fn fill_normals(&self, block: u32, out: [&mut [f32]; 4]) {
-        const G: usize = 16;
-        let start = self.start(block);
         let [o0, o1, o2, o3] = out;
         let len = self.len();
-        let group = |w: &[u32], base: usize| -> [u64; G] {
-            let w: &[u32; G] = w[base..base + G].try_into().expect("a whole group");
-            w.map(u64::from)
-        };
-        for base in (0..len - len % G).step_by(G) {
-            let mut c0 = group(&self.after0_word1, base).map(|w| w ^ start.word0);
-            let mut c1 = [start.word1; G];
-            let mut c2 = group(&self.round1_hi, base).map(|w| w ^ start.word2);
-            let mut c3 = group(&self.round1_lo, base);
-            for [key0, key1] in start.keys {
-                for i in 0..G {
-                    [c0[i], c1[i], c2[i], c3[i]] = philox_round_lanes([c0[i], c1[i], c2[i], c3[i]], key0, key1);
-                }
-            }
-            fn whole<const G: usize>(o: &mut [f32], base: usize) -> &mut [f32; G] {
-                (&mut o[base..base + G]).try_into().expect("a whole group")
-            }
-            let (o0, o1, o2, o3) =
-                (whole::<G>(o0, base), whole::<G>(o1, base), whole::<G>(o2, base), whole::<G>(o3, base));
-            for i in 0..G {
+        self.for_groups(block, |base, [c0, c1, c2, c3]| {
+            let (o0, o1, o2, o3) = (whole(o0, base), whole(o1, base), whole(o2, base), whole(o3, base));
+            for i in 0..GROUP {
                 [o0[i], o1[i]] = normal_pair(c0[i] as u32, c1[i] as u32);
                 [o2[i], o3[i]] = normal_pair(c2[i] as u32, c3[i] as u32);
             }
-        }
-        for j in len - len % G..len {
+        });
+        for j in len - len % GROUP..len {
             [o0[j], o1[j], o2[j], o3[j]] = normals(self.block(j, block));
+        }
+    }
+
+    /// Writes the four Philox words of block `block` of every neuron into `out` (`out[w][j]`
+    /// = word `w` of neuron `j`'s block, as [`ChunkStreams::block`] gives it), vectorized as
+    /// [`ChunkStreams::fill_normals`].
+    ///
+    /// ```
+    /// use lifsim::rng::{ChunkStreams, Stream};
+    /// let streams = ChunkStreams::new(3, Stream::PoissonInput, 0, 40);
+    /// let mut words = [vec![0; 40], vec![0; 40], vec![0; 40], vec![0; 40]];
+    /// let [w0, w1, w2, w3] = &mut words;
+    /// streams.fill_words(11, [w0, w1, w2, w3]);
+    /// assert_eq!([words[0][37], words[1][37], words[2][37], words[3][37]], streams.block(37, 11));
+    /// ```
+    #[inline(always)]
+    pub fn fill_words(&self, block: u32, out: [&mut [u32]; 4]) {
+        let [o0, o1, o2, o3] = out;
+        let len = self.len();
+        self.for_groups(block, |base, [c0, c1, c2, c3]| {
+            let (o0, o1, o2, o3) = (whole(o0, base), whole(o1, base), whole(o2, base), whole(o3, base));
+            for i in 0..GROUP {
+                (o0[i], o1[i], o2[i], o3[i]) = (c0[i] as u32, c1[i] as u32, c2[i] as u32, c3[i] as u32);
+            }
+        });
+        for j in len - len % GROUP..len {
+            [o0[j], o1[j], o2[j], o3[j]] = self.block(j, block);
+        }
+    }
+
+    /// Runs Philox rounds 2-9 of block `block` for each whole group of [`GROUP`] neurons and
+    /// hands `emit` the group's first index and its four words (in the low halves of 64-bit
+    /// lanes); a tail of fewer than [`GROUP`] neurons is left to the caller. Fixed-size arrays,
+    /// so that the rounds vectorize across neurons in each SIMD copy of the engine.
+    #[inline(always)]
+    fn for_groups(&self, block: u32, mut emit: impl FnMut(usize, [[u64; GROUP]; 4])) {
+        let start = self.start(block);
+        let len = self.len();
+        let group = |w: &[u32], base: usize| -> [u64; GROUP] {
+            let w: &[u32; GROUP] = w[base..base + GROUP].try_into().expect("a whole group");
+            w.map(u64::from)
+        };
+        for base in (0..len - len % GROUP).step_by(GROUP) {
+            let mut c0 = group(&self.after0_word1, base).map(|w| w ^ start.word0);
+            let mut c1 = [start.word1; GROUP];
+            let mut c2 = group(&self.round1_hi, base).map(|w| w ^ start.word2);
+            let mut c3 = group(&self.round1_lo, base);
+            for [key0, key1] in start.keys {
+                for i in 0..GROUP {
+                    [c0[i], c1[i], c2[i], c3[i]] = philox_round_lanes([c0[i], c1[i], c2[i], c3[i]], key0, key1);
+                }
+            }
+            emit(base, [c0, c1, c2, c3]);
         }
     }
 
@@ -224,6 +260,15 @@ impl ChunkStreams {
     pub fn stream(&self) -> Stream {
         self.stream
     }
+}
+
+/// Neurons per group of [`ChunkStreams::for_groups`].
+const GROUP: usize = 16;
+
+/// The [`GROUP`] values of `o` from `base` as an array (a whole group).
+#[inline(always)]
+fn whole<T>(o: &mut [T], base: usize) -> &mut [T; GROUP] {
+    (&mut o[base..base + GROUP]).try_into().expect("a whole group")
 }
 
 /// One Philox round on 32-bit words held in the low halves of 64-bit lanes (the high halves
@@ -358,6 +403,79 @@ pub fn normals(words: [u32; 4]) -> [f32; 4] {
     let [a, b] = normal_pair(words[0], words[1]);
     let [c, d] = normal_pair(words[2], words[3]);
     [a, b, c, d]
+}
+
+/// A uniform number in the open interval (0, 1) with 52 random bits, from two words:
+/// `(m + 1/2) / 2^52`, `m` the top 52 of the 64 bits `hi:lo` (with 53 bits, `m + 1/2` would
+/// round up to `2^53` and give 1).
+///
+/// ```
+/// let u = lifsim::rng::uniform_open52(u32::MAX, u32::MAX);
+/// assert!(u < 1.0 && u > 1.0 - 2.3e-16);
+/// assert!(lifsim::rng::uniform_open52(0, 0) > 0.0);
+/// ```
+#[inline(always)]
+pub fn uniform_open52(hi: u32, lo: u32) -> f64 {
+    let bits = (u64::from(hi) << 20) | u64::from(lo >> 12);
+    (bits as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0)
+}
+
+/// The Poisson distribution of mean `lambda` by inversion: one uniform number gives one count,
+/// the same on every CPU (only comparisons with a table computed once by additions and
+/// multiplications from `exp(-lambda)`).
+///
+/// `cdf[k] = P(K <= k)` up to the `k` where the remaining tail is below 1e-17 (below the
+/// resolution of a 52-bit uniform), and a guide table (Chen & Asau 1974) of as many entries
+/// says where the search for `u` starts, so a count costs one lookup and about one comparison.
+///
+/// ```
+/// let table = lifsim::rng::PoissonTable::new(2.0);
+/// assert_eq!(table.sample(0.1), 0); // P(K = 0) = e^-2 = 0.135
+/// assert_eq!(table.sample(0.2), 1); // P(K <= 1) = 0.406
+/// assert_eq!(lifsim::rng::PoissonTable::new(0.0).sample(0.999), 0);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoissonTable {
+    cdf: Vec<f64>,
+    guide: Vec<u32>,
+}
+
+impl PoissonTable {
+    /// The table for mean `lambda` (>= 0, at most a few hundred: `exp(-lambda)` must not
+    /// underflow; the configuration caps it at 500).
+    pub fn new(lambda: f64) -> Self {
+        let mut p = (-lambda).exp();
+        let mut cdf = vec![p];
+        let mut k = 0.0;
+        while (k <= lambda || p > 1e-17) && cdf.len() < 100_000 {
+            k += 1.0;
+            p *= lambda / k;
+            cdf.push(cdf[cdf.len() - 1] + p);
+        }
+        let m = cdf.len();
+        let mut guide = Vec::with_capacity(m);
+        let mut at = 0;
+        for g in 0..m {
+            let level = g as f64 / m as f64;
+            while at + 1 < m && cdf[at] < level {
+                at += 1;
+            }
+            guide.push(at as u32);
+        }
+        Self { cdf, guide }
+    }
+
+    /// The count for the uniform `u` in (0, 1): the smallest `k` with `u <= P(K <= k)` (one
+    /// past the table for `u` in its tail, below 1e-17).
+    #[inline(always)]
+    pub fn sample(&self, u: f64) -> u32 {
+        let g = ((u * self.guide.len() as f64) as usize).min(self.guide.len() - 1);
+        let mut k = self.guide[g] as usize;
+        while k < self.cdf.len() && self.cdf[k] < u {
+            k += 1;
+        }
+        k as u32
+    }
 }
 
 /// Sample `sample` of `neuron`'s stream as a standard normal number (slow path; the engine
@@ -501,5 +619,36 @@ mod tests {
         assert_ne!(base, block(1, Stream::InitialState, 0, 0));
         assert_ne!(base, block(1, Stream::InputNoise, 1 << 32, 0));
         assert_ne!(base, block(1, Stream::InputNoise, 0, 1));
+    }
+
+    /// Counts from the table against the Poisson distribution: mean and variance within 4.5
+    /// SE (SE of a sample variance of a Poisson variable: sqrt((mu4 - var^2) / N), with
+    /// mu4 = lambda (1 + 3 lambda)), and each frequency of 0..=10 within 4.5 binomial SE.
+    #[test]
+    fn poisson_counts_follow_the_distribution() {
+        for lambda in [0.05, 2.0, 13.7, 150.0] {
+            let table = PoissonTable::new(lambda);
+            let n = 400_000u32;
+            let counts: Vec<f64> = (0..n)
+                .map(|i| {
+                    let [a, b, _, _] = block(5, Stream::PoissonInput, u64::from(i), 0);
+                    f64::from(table.sample(uniform_open52(a, b)))
+                })
+                .collect();
+            let nf = f64::from(n);
+            let mean = counts.iter().sum::<f64>() / nf;
+            let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (nf - 1.0);
+            assert!((mean - lambda).abs() < 4.5 * (lambda / nf).sqrt(), "lambda {lambda}: mean {mean}");
+            let mu4 = lambda * (1.0 + 3.0 * lambda);
+            assert!((var - lambda).abs() < 4.5 * ((mu4 - lambda * lambda) / nf).sqrt(), "lambda {lambda}: var {var}");
+            let mut p = (-lambda).exp();
+            for k in 0..=10 {
+                if k > 0 {
+                    p *= lambda / f64::from(k);
+                }
+                let seen = counts.iter().filter(|&&c| c == f64::from(k)).count() as f64 / nf;
+                assert!((seen - p).abs() <= 4.5 * (p * (1.0 - p) / nf).sqrt() + 1e-12, "lambda {lambda}, k {k}");
+            }
+        }
     }
 }

@@ -8,11 +8,24 @@
 //! the reset.
 
 use lifsim::Simulation;
+use lifsim::Value;
 use lifsim::model::integrate::{StepConstants, drive_per_step};
-use lifsim::rng::{Stream, normal_sample, symmetric_sample};
+use lifsim::rng::{PoissonTable, Stream, block, normal_sample, symmetric_sample, uniform_open52};
 
 mod support;
 use support::workload::workload;
+
+/// The documented Poisson jump of neuron `i` for `sample`: counts from the 52-bit uniforms of
+/// words 0-1 (excitatory) and 2-3 (inhibitory) of its Philox block, `w_i n_i + w_e n_e`.
+fn poisson_jump(sim: &Simulation, p: &lifsim::model::PoissonInput, i: u64, sample: u64) -> f64 {
+    let [a, b, c, d] = block(sim.seed(), Stream::PoissonInput, i, sample as u32);
+    let n_e = f64::from(PoissonTable::new(p.rate_e * sim.dt()).sample(uniform_open52(a, b)));
+    if p.rate_i == 0.0 {
+        return p.weight_e * n_e;
+    }
+    let n_i = f64::from(PoissonTable::new(p.rate_i * sim.dt()).sample(uniform_open52(c, d)));
+    p.weight_i.mul_add(n_i, p.weight_e * n_e)
+}
 
 /// Spikes as (step, neuron) in step-then-neuron order, and V of every neuron at `at_step`.
 fn reference(sim: &Simulation, at_step: usize) -> (Vec<(u32, u32)>, Vec<f64>) {
@@ -27,13 +40,18 @@ fn reference(sim: &Simulation, at_step: usize) -> (Vec<(u32, u32)>, Vec<f64>) {
         let mut hold = 0;
         for (k, &drive) in drive.iter().enumerate().take(at_step + 1).skip(1) {
             let sample = (k - 1) as u64;
-            let xi = match sim.input().noise {
-                lifsim::Noise::White { .. } => normal_sample(sim.seed(), Stream::InputNoise, i, sample),
-                lifsim::Noise::Tutorial { .. } => symmetric_sample(sim.seed(), Stream::InputNoise, i, sample),
-                _ => 0.0,
+            let (factor, xi) = match sim.input().noise {
+                lifsim::Noise::White { .. } => {
+                    (c.noise_scale, normal_sample(sim.seed(), Stream::InputNoise, i, sample))
+                }
+                lifsim::Noise::Tutorial { .. } => {
+                    (c.noise_scale, symmetric_sample(sim.seed(), Stream::InputNoise, i, sample))
+                }
+                lifsim::Noise::Poisson(p) => (1.0, poisson_jump(sim, &p, i, sample)),
+                _ => (0.0, 0.0),
             };
             v = c.decay.mul_add(v, drive);
-            v = c.noise_scale.mul_add(xi, v);
+            v = factor.mul_add(xi, v);
             if hold > 0 {
                 hold -= 1;
                 v = sim.neuron().v_reset;
@@ -52,8 +70,18 @@ fn reference(sim: &Simulation, at_step: usize) -> (Vec<(u32, u32)>, Vec<f64>) {
 #[test]
 fn engine_matches_the_scalar_reference_bit_for_bit() {
     // 600 neurons: two full chunks and a partial one.
-    for (method, noise) in [("euler", "white"), ("exact", "white"), ("euler", "tutorial"), ("euler", "none")] {
-        let sim = workload(600, "50 ms", method, noise, &["49.9 ms"], &[]);
+    let poisson = [
+        ("input.rate_e", Value::from("150 kHz")),
+        ("input.weight_e", Value::from("0.1 mV")),
+        ("input.rate_i", Value::from("20 kHz")),
+        ("input.weight_i", Value::from("-0.4 mV")),
+        ("input.i_mean", Value::from("0 pA")),
+    ];
+    for (method, noise) in
+        [("euler", "white"), ("exact", "white"), ("euler", "tutorial"), ("euler", "none"), ("exact", "poisson")]
+    {
+        let extra: &[(&str, Value)] = if noise == "poisson" { &poisson } else { &[] };
+        let sim = workload(600, "50 ms", method, noise, &["49.9 ms"], extra);
         let rec = lifsim::run(&sim).expect("runs");
         let at = rec.histograms[0].step;
         assert_eq!(at, sim.steps() - 1);

@@ -10,7 +10,7 @@ use crate::error::{Error, ParamError};
 use crate::grid::TimeGrid;
 use crate::model::params::finite;
 use crate::model::simulation::SimulationParts;
-use crate::model::{Crossing, Drive, Input, LifParams, Method, Noise, RecordSpec, Simulation};
+use crate::model::{Crossing, Drive, Input, LifParams, Method, Noise, PoissonInput, RecordSpec, Simulation};
 use crate::units::Dimension::{self, Angle, Current, Dimensionless, Frequency, Time, Voltage};
 use crate::units::format_quantity;
 
@@ -154,8 +154,37 @@ fn build_noise(i: &InputSection, s: &SimulationSection) -> Result<Noise, Error> 
             }
             Noise::Ou { sigma_v, tau_noise: i.tau_noise }
         }
+        NoiseKind::Poisson => {
+            let rate = |key: &str, rate: f64| -> Result<f64, Error> {
+                let rate = non_negative(key, rate, Frequency)?;
+                if rate * s.dt > MAX_SPIKES_PER_STEP {
+                    let expected = format!(
+                        "at most {MAX_SPIKES_PER_STEP} input spikes per step on average (rate x simulation.dt), here \
+                         {}: a smaller simulation.dt, or white noise (the diffusion limit of many small inputs)",
+                        rate * s.dt
+                    );
+                    return Err(ParamError::new(key, format_quantity(rate, Frequency), expected).into());
+                }
+                Ok(rate)
+            };
+            let weight = |key: &str, w: f64| -> Result<f64, Error> {
+                finite(key, w, Voltage)?;
+                Ok(w)
+            };
+            Noise::Poisson(PoissonInput {
+                rate_e: rate("input.rate_e", i.rate_e)?,
+                weight_e: weight("input.weight_e", i.weight_e)?,
+                rate_i: rate("input.rate_i", i.rate_i)?,
+                weight_i: weight("input.weight_i", i.weight_i)?,
+            })
+        }
     })
 }
+
+/// Most input spikes per step on average that Poisson input may have: its counts are drawn by
+/// inverting a table of the Poisson distribution, which needs `exp(-rate dt)` to stay far from
+/// underflow (and a few thousand entries at most).
+pub const MAX_SPIKES_PER_STEP: f64 = 500.0;
 
 /// Largest voltage scale (V) a run may reach: V and its squares summed over every neuron stay
 /// finite in 64-bit floats (the moments of 4e9 neurons at 1e100 V sum to 4e209).
@@ -192,6 +221,10 @@ fn check_voltage_scale(neuron: &LifParams, drive: &Drive, noise: &Noise, steps: 
             neuron.r_m * current * factor * steps.sqrt(),
         ),
         Noise::White { sigma_v } => too_large("input.sigma_v", "input.sigma_v", sigma_v),
+        Noise::Poisson(p) => {
+            too_large("input.weight_e", "input.weight_e", p.weight_e)?;
+            too_large("input.weight_i", "input.weight_i", p.weight_i)
+        }
         Noise::Ou { sigma_v, tau_noise } => {
             too_large("input.sigma_v", "the OU noise's standard deviation", sigma_v * (neuron.tau_m / tau_noise).sqrt())
         }

@@ -249,7 +249,7 @@ pub const KEYS: &[Key] = &[
     choice!(
         "input.noise",
         input.noise: NoiseKind = "tutorial",
-        "per-neuron noise: \"none\", \"tutorial\" (I_mean (1 + f sqrt(t_max/dt) U(-1,1))), \"white\" or \"ou\""
+        "per-neuron noise: \"none\", \"tutorial\" (I_mean (1 + f sqrt(t_max/dt) U(-1,1))), \"white\", \"ou\" or \"poisson\""
     ),
     quantity!("input.noise_factor", Dimensionless, input.noise_factor = 0.1, "tutorial noise factor f"),
     quantity!(
@@ -259,6 +259,30 @@ pub const KEYS: &[Key] = &[
         "white/ou noise: stationary std of the free membrane (white-noise limit)"
     ),
     quantity!("input.tau_noise", Time, input.tau_noise = 5e-3, "ou noise: correlation time of the noise current"),
+    quantity!(
+        "input.rate_e",
+        Frequency,
+        input.rate_e = 20e3,
+        "poisson noise: total rate of excitatory input spikes per neuron"
+    ),
+    quantity!(
+        "input.weight_e",
+        Voltage,
+        input.weight_e = 0.1e-3,
+        "poisson noise: jump of V per excitatory input spike"
+    ),
+    quantity!(
+        "input.rate_i",
+        Frequency,
+        input.rate_i = 0.0,
+        "poisson noise: total rate of inhibitory input spikes per neuron"
+    ),
+    quantity!(
+        "input.weight_i",
+        Voltage,
+        input.weight_i = -0.5e-3,
+        "poisson noise: jump of V per inhibitory input spike (negative: inhibitory)"
+    ),
     Key {
         name: "record.traces",
         doc: "number of neurons whose V is traced (the first ones); default: min(n, 50)",

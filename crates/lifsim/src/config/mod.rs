@@ -42,6 +42,8 @@ choice_enum! {
         White = "white",
         /// Ornstein-Uhlenbeck current noise.
         Ou = "ou",
+        /// Poisson (shot-noise) input spikes.
+        Poisson = "poisson",
     }
 }
 
@@ -107,6 +109,14 @@ pub struct InputSection {
     pub sigma_v: f64,
     /// OU noise correlation time (s).
     pub tau_noise: f64,
+    /// Poisson input: total rate of excitatory input spikes (Hz).
+    pub rate_e: f64,
+    /// Poisson input: jump of V per excitatory input spike (V).
+    pub weight_e: f64,
+    /// Poisson input: total rate of inhibitory input spikes (Hz).
+    pub rate_i: f64,
+    /// Poisson input: jump of V per inhibitory input spike (V), negative for inhibition.
+    pub weight_i: f64,
 }
 
 /// `[record]`: what is recorded besides moments, spikes and activity.

@@ -38,7 +38,7 @@ use crate::model::{Noise, Simulation, StepConstants};
 use crate::record::{Histogram, Recording, Spikes, Traces};
 use chunk::{Chunk, ChunkLayout, ChunkLog, ChunkWindow, StepInputs};
 use merge::{ChunkPlace, MergeScratch, merge_window};
-use noise::{BlockBuffer, NoiseSource, Normals, OuNoise, ScaledNoise, Silent, Symmetric};
+use noise::{BlockBuffer, NoiseSource, Normals, OuNoise, PoissonNoise, ScaledNoise, Silent, Symmetric};
 use rayon::prelude::*;
 use simd::Isa;
 use std::ops::ControlFlow;
@@ -149,6 +149,9 @@ fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFl
         Noise::Ou { .. } => {
             run_generic(sim, isa, &constants, control, |first, len| OuNoise::new(seed, first, len, &constants, isa))
         }
+        Noise::Poisson(input) => run_generic(sim, isa, &constants, control, |first, len| {
+            PoissonNoise::new(seed, first, len, &input, sim.dt())
+        }),
     }
 }
 
@@ -308,9 +311,14 @@ mod tests {
     /// Every compiled SIMD copy of the kernel and every thread count give the same bits.
     #[test]
     fn results_do_not_depend_on_simd_width_or_threads() {
-        for (noise, crossing) in
-            [("white", "grid"), ("none", "grid"), ("white", "bridge"), ("tutorial", "grid"), ("ou", "grid")]
-        {
+        for (noise, crossing) in [
+            ("white", "grid"),
+            ("none", "grid"),
+            ("white", "bridge"),
+            ("tutorial", "grid"),
+            ("ou", "grid"),
+            ("poisson", "grid"),
+        ] {
             let sim = simulation(noise, crossing);
             let reference = run_on(&sim, Isa::Portable, |_| ControlFlow::Continue(())).expect("runs");
             assert!(!reference.spikes.is_empty(), "{noise}/{crossing}: no spikes");

@@ -8,7 +8,7 @@
 //! `engine::run_on`.
 
 use super::simd::{self, Isa};
-use crate::model::StepConstants;
+use crate::model::{PoissonInput, StepConstants};
 use crate::rng::{self, ChunkStreams, Stream};
 
 /// A noise source's numbers as the AVX-512 step takes them.
@@ -295,6 +295,76 @@ impl NoiseSource for OuNoise {
         for ((((v, release), fired), x), &xi) in v.iter_mut().zip(release).zip(fired).zip(&mut self.x).zip(xi) {
             update(v, release, fired, [gain, *x]);
             *x = decay * *x + scale * f64::from(xi);
+        }
+    }
+}
+
+/// Poisson input spikes: per neuron and step, counts of excitatory and inhibitory input spikes
+/// from two 52-bit uniforms of one Philox block (words 0-1 and 2-3 of block `step - 1` of
+/// [`Stream::PoissonInput`]) inverted by [`rng::PoissonTable`]; V jumps by
+/// `w_i n_i + w_e n_e` (one fused multiply-add), added to the affine step as one term.
+pub(super) struct PoissonNoise {
+    weight_e: f64,
+    weight_i: f64,
+    table_e: rng::PoissonTable,
+    /// `None` without inhibitory input.
+    table_i: Option<rng::PoissonTable>,
+    streams: ChunkStreams,
+    /// The step's Philox words per neuron.
+    words: [Vec<u32>; 4],
+}
+
+impl PoissonNoise {
+    pub(super) fn new(seed: u64, first: u64, len: usize, input: &PoissonInput, dt: f64) -> Self {
+        Self {
+            weight_e: input.weight_e,
+            weight_i: input.weight_i,
+            table_e: rng::PoissonTable::new(input.rate_e * dt),
+            table_i: (input.rate_i > 0.0).then(|| rng::PoissonTable::new(input.rate_i * dt)),
+            streams: ChunkStreams::new(seed, Stream::PoissonInput, first, len),
+            words: std::array::from_fn(|_| vec![0; len]),
+        }
+    }
+
+    /// The jump of every neuron for `sample` (the update to step `sample + 1`), in order.
+    #[inline(always)]
+    fn jumps(&mut self, sample: u64) -> impl Iterator<Item = f64> + '_ {
+        let [w0, w1, w2, w3] = &mut self.words;
+        self.streams.fill_words(sample as u32, [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]]);
+        let (weight_e, weight_i) = (self.weight_e, self.weight_i);
+        let (table_e, table_i) = (&self.table_e, self.table_i.as_ref());
+        let [w0, w1, w2, w3] = &self.words;
+        (0..w0.len()).map(move |j| {
+            let excitatory = f64::from(table_e.sample(rng::uniform_open52(w0[j], w1[j])));
+            match table_i {
+                Some(table) => {
+                    let inhibitory = f64::from(table.sample(rng::uniform_open52(w2[j], w3[j])));
+                    weight_i.mul_add(inhibitory, weight_e * excitatory)
+                }
+                None => weight_e * excitatory,
+            }
+        })
+    }
+}
+
+impl NoiseSource for PoissonNoise {
+    #[inline(always)]
+    fn add(&mut self, sample: u64, v: &mut [f64]) {
+        let jumps: Vec<f64> = self.jumps(sample).collect();
+        for (v, jump) in v.iter_mut().zip(jumps) {
+            *v += jump;
+        }
+    }
+
+    #[inline(always)]
+    fn each(
+        &mut self,
+        sample: u64,
+        (v, release, fired): Lanes<'_>,
+        update: impl Fn(&mut f64, &mut f64, &mut f64, NoiseTerm),
+    ) {
+        for (((v, release), fired), jump) in v.iter_mut().zip(release).zip(fired).zip(self.jumps(sample)) {
+            update(v, release, fired, [1.0, jump]);
         }
     }
 }

@@ -108,6 +108,40 @@ pub enum Noise {
         /// Correlation time of the noise current (s).
         tau_noise: f64,
     },
+    /// Poisson (shot-noise) input: excitatory and inhibitory input spikes arriving at the given
+    /// total rates, each making V jump by its weight at the step it arrives (as NEST's
+    /// `iaf_psc_delta`); jumps during the refractory period are discarded.
+    Poisson(PoissonInput),
+}
+
+/// Rates and weights of Poisson input spikes (see [`Noise::Poisson`]).
+///
+/// ```
+/// let input = lifsim::model::PoissonInput { rate_e: 20e3, weight_e: 0.1e-3, rate_i: 0.0, weight_i: 0.0 };
+/// assert_eq!(input.mean_drift(), 2.0); // V/s: 20 kHz x 0.1 mV
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PoissonInput {
+    /// Total rate of excitatory input spikes per neuron (Hz).
+    pub rate_e: f64,
+    /// Jump of V per excitatory input spike (V).
+    pub weight_e: f64,
+    /// Total rate of inhibitory input spikes per neuron (Hz).
+    pub rate_i: f64,
+    /// Jump of V per inhibitory input spike (V), negative for inhibition.
+    pub weight_i: f64,
+}
+
+impl PoissonInput {
+    /// The mean rate of change the input spikes give V, `w_e r_e + w_i r_i` (V/s).
+    pub fn mean_drift(&self) -> f64 {
+        self.weight_e.mul_add(self.rate_e, self.weight_i * self.rate_i)
+    }
+
+    /// The jumps' second moment per second, `w_e^2 r_e + w_i^2 r_i` (V^2/s) (Campbell).
+    pub fn drift_variance(&self) -> f64 {
+        (self.weight_e * self.weight_e).mul_add(self.rate_e, self.weight_i * self.weight_i * self.rate_i)
+    }
 }
 
 /// The full input: a deterministic drive plus noise.

@@ -51,7 +51,8 @@ impl StepConstants {
         };
         let mut constants = Self { decay, gain, noise_scale: 0.0, ou_decay: 0.0, ou_scale: 0.0, ou_stationary_sd: 0.0 };
         match sim.input().noise {
-            Noise::None => {}
+            // Poisson jumps are added as they are (see `engine::noise::PoissonNoise`).
+            Noise::None | Noise::Poisson(_) => {}
             Noise::Tutorial { factor } => {
                 constants.noise_scale =
                     gain * sim.neuron().r_m * sim.input().drive.i_mean() * factor * (sim.t_max() / dt).sqrt();

@@ -9,7 +9,7 @@ pub mod integrate;
 pub mod params;
 pub mod simulation;
 
-pub use input::{Drive, Input, Noise};
+pub use input::{Drive, Input, Noise, PoissonInput};
 pub use integrate::StepConstants;
 pub use params::LifParams;
 pub use simulation::{Crossing, Method, RecordSpec, Simulation};

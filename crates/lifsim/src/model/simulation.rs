@@ -154,9 +154,14 @@ impl Simulation {
         self.grid.time(k)
     }
 
-    /// The membrane's asymptotic mean drive `mu = e_l + r_m i_mean` (V).
+    /// The membrane's asymptotic mean drive (V): `mu = e_l + r_m i_mean`, plus `tau_m` times
+    /// the mean drift of Poisson input (`tau_m (w_e r_e + w_i r_i)`).
     pub fn mu(&self) -> f64 {
-        self.neuron.e_l + self.neuron.r_m * self.input.drive.i_mean()
+        let drift = match self.input.noise {
+            Noise::Poisson(p) => self.neuron.tau_m * p.mean_drift(),
+            _ => 0.0,
+        };
+        self.neuron.e_l + self.neuron.r_m * self.input.drive.i_mean() + drift
     }
 
     /// Warnings about a valid but probably unintended setup, e.g. a neuron that can never
@@ -170,7 +175,7 @@ impl Simulation {
                 Noise::Tutorial { factor } => {
                     Some(self.input.drive.i_mean().abs() * factor.abs() * (self.t_max / self.dt()).sqrt())
                 }
-                Noise::White { .. } | Noise::Ou { .. } => None,
+                Noise::White { .. } | Noise::Ou { .. } | Noise::Poisson(_) => None,
             };
             if let Some(noise_max) = noise_max {
                 let v_max = p.e_l + p.r_m * (self.input.drive.max_current() + noise_max);

@@ -32,15 +32,21 @@ pub struct FreeMembraneMoments {
 pub fn free_membrane_moments(sim: &Simulation) -> FreeMembraneMoments {
     let c = StepConstants::new(sim);
     let drive = drive_per_step(sim, c.gain);
-    let step_var = match sim.input().noise {
-        Noise::Tutorial { .. } => c.noise_scale * c.noise_scale / 3.0,
-        _ => c.noise_scale * c.noise_scale,
+    // Poisson input adds jumps of mean `drift dt` and variance `(w_e^2 r_e + w_i^2 r_i) dt`
+    // (Campbell's theorem for one step's counts).
+    let (jump_mean, step_var) = match sim.input().noise {
+        Noise::Tutorial { .. } => (0.0, c.noise_scale * c.noise_scale / 3.0),
+        Noise::Poisson(p) => (p.mean_drift() * sim.dt(), p.drift_variance() * sim.dt()),
+        _ => (0.0, c.noise_scale * c.noise_scale),
     };
     let (a, g) = (c.decay, c.gain);
     let (mut m, mut pvv, mut pvx, mut pxx) = (sim.neuron().v_init, 0.0, 0.0, c.ou_stationary_sd * c.ou_stationary_sd);
     let mut moments = FreeMembraneMoments { mean: vec![m], var: vec![0.0] };
     for &d in &drive[1..] {
         m = a * m + d;
+        if jump_mean != 0.0 {
+            m += jump_mean;
+        }
         (pvv, pvx, pxx) = (
             a * a * pvv + 2.0 * a * g * pvx + g * g * pxx + step_var,
             c.ou_decay * (a * pvx + g * pxx),
@@ -67,7 +73,8 @@ pub fn ar1_moments(a: f64, b: f64, q: f64, v0: f64, k: u32) -> (f64, f64) {
 
 /// Stationary mean and variance of the free membrane in continuous time for constant drive:
 /// `mu` and `sigma_v^2` (white), `sigma_v^2 tau_m / (tau_m + tau_noise)` (OU), the white-noise
-/// limit `(r_m i_mean f)^2 t_max / (6 tau_m)` (tutorial), 0 without noise.
+/// limit `(r_m i_mean f)^2 t_max / (6 tau_m)` (tutorial), the diffusion limit
+/// `tau_m (w_e^2 r_e + w_i^2 r_i) / 2` of Poisson input (whose mean is in `mu`), 0 without noise.
 pub fn stationary_moments(sim: &Simulation) -> (f64, f64) {
     let tau_m = sim.neuron().tau_m;
     let var = match sim.input().noise {
@@ -78,16 +85,18 @@ pub fn stationary_moments(sim: &Simulation) -> (f64, f64) {
         }
         Noise::White { sigma_v } => sigma_v * sigma_v,
         Noise::Ou { sigma_v, tau_noise } => sigma_v * sigma_v * tau_m / (tau_m + tau_noise),
+        Noise::Poisson(p) => tau_m * p.drift_variance() / 2.0,
     };
     (sim.mu(), var)
 }
 
 /// The white-noise amplitude `sigma_v` (V) equivalent to the simulation's noise: itself for
-/// white noise, the dt -> 0 limit for the tutorial's noise, `None` otherwise.
+/// white noise, the dt -> 0 limit for the tutorial's noise, the diffusion approximation of
+/// Poisson input (small jumps at high rates), `None` otherwise.
 pub fn equivalent_sigma_v(sim: &Simulation) -> Option<f64> {
     match sim.input().noise {
         Noise::White { sigma_v } => Some(sigma_v),
-        Noise::Tutorial { .. } => Some(stationary_moments(sim).1.sqrt()),
+        Noise::Tutorial { .. } | Noise::Poisson(_) => Some(stationary_moments(sim).1.sqrt()),
         Noise::None | Noise::Ou { .. } => None,
     }
 }
