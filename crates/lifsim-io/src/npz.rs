@@ -37,11 +37,16 @@ impl Element for u64 {
 
 /// The `.npy` header for an array of `shape`.
 fn header<T: Element>(shape: &[usize]) -> Vec<u8> {
+    header_for(T::DESCR, shape)
+}
+
+/// The `.npy` header for an array of dtype `descr` and `shape`.
+fn header_for(descr: &str, shape: &[usize]) -> Vec<u8> {
     let dims = match shape {
         [single] => format!("({single},)"),
         many => format!("({})", many.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
     };
-    let mut dict = format!("{{'descr': '{}', 'fortran_order': False, 'shape': {dims}, }}", T::DESCR);
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
     // magic (6) + version (2) + length (2) + dict + '\n' must be a multiple of 64.
     let unpadded = 10 + dict.len() + 1;
     dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
@@ -98,6 +103,27 @@ impl<W: Write + Seek> NpzWriter<W> {
         Ok(())
     }
 
+    /// Adds array `name` of `shape` holding `texts` in C order as NumPy unicode strings
+    /// (`<U{width}`, UTF-32, each padded with zeros to the longest).
+    ///
+    /// # Errors
+    /// An I/O or zip error; `InvalidInput` when `shape` does not match `texts`.
+    pub fn add_text(&mut self, name: &str, shape: &[usize], texts: &[String]) -> io::Result<()> {
+        if shape.iter().product::<usize>() != texts.len() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("array {name}: shape {shape:?}")));
+        }
+        let width = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0).max(1);
+        let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true);
+        self.zip.start_file(format!("{name}.npy"), options).map_err(io::Error::other)?;
+        self.zip.write_all(&header_for(&format!("<U{width}"), shape))?;
+        for text in texts {
+            let mut chars: Vec<u8> = text.chars().flat_map(|c| u32::from(c).to_le_bytes()).collect();
+            chars.resize(4 * width, 0);
+            self.zip.write_all(&chars)?;
+        }
+        Ok(())
+    }
+
     /// Finishes the archive and returns the inner writer.
     ///
     /// # Errors
@@ -120,6 +146,7 @@ pub fn write_recording(w: impl Write + Seek, rec: &Recording) -> io::Result<()> 
             Column::F64(data) => npz.add(name, shape, data.iter().copied())?,
             Column::U32(data) => npz.add(name, shape, data.iter().copied())?,
             Column::U64(data) => npz.add(name, shape, data.iter().copied())?,
+            Column::Text(data) => npz.add_text(name, shape, &data)?,
             Column::StepTimes { steps, grid } => npz.add(name, shape, steps.iter().map(|&k| grid.time(k as usize)))?,
         }
     }

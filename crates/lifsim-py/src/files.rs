@@ -40,6 +40,14 @@ impl ArraySource for DictArrays<'_, '_> {
     fn u64s(&mut self, name: &'static str) -> Result<(Vec<u64>, Vec<usize>), Failure> {
         array(self.0, name)
     }
+
+    fn texts(&mut self, name: &'static str) -> Result<Option<Vec<String>>, Failure> {
+        let Some(item) = self.0.get_item(name)? else {
+            return Ok(None);
+        };
+        let texts = item.try_iter()?.map(|t| t?.str()?.extract::<String>()).collect::<PyResult<Vec<_>>>()?;
+        Ok(Some(texts))
+    }
 }
 
 /// Rebuilds the core's recording from the arrays (copied once, for the writers).

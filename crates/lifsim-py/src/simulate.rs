@@ -51,6 +51,7 @@ pub fn simulate<'py>(
             Column::F64(data) => data.into_owned().into_pyarray(py).into_any(),
             Column::U32(data) => data.into_owned().into_pyarray(py).into_any(),
             Column::U64(data) => data.into_owned().into_pyarray(py).into_any(),
+            Column::Text(data) => py.import("numpy")?.call_method1("array", (data.into_owned(),))?,
             Column::StepTimes { steps, grid } => {
                 steps.iter().map(|&k| grid.time(k as usize)).collect::<Vec<f64>>().into_pyarray(py).into_any()
             }

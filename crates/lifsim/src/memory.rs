@@ -163,6 +163,42 @@ const ENGINE_BYTES: u64 = 16_000_000;
 /// vectors.
 const SPIKE_BYTES: u64 = 16;
 
+/// A network's wiring (2 bytes per synapse, row offsets of every source for each target
+/// chunk, and the draws of the chunks being wired) and its ring buffers of spike counts.
+fn add_network_parts(estimate: &mut MemoryEstimate, network: &crate::model::Network) {
+    let populations = network.populations();
+    let chunks = |n: usize| n.div_ceil(crate::engine::chunk_len(n).max(1)) as u64;
+    let rows: u64 = network
+        .projections()
+        .iter()
+        .map(|p| chunks(populations[p.target].n).saturating_mul(4 * (populations[p.source].n as u64 + 1)))
+        .fold(0, u64::saturating_add);
+    // While wiring, a chunk holds its (source, target) pairs: 8 bytes per synapse of a chunk,
+    // a few chunks at a time.
+    let largest_chunk = network
+        .projections()
+        .iter()
+        .map(|p| network.synapses_of(p) / chunks(populations[p.target].n).max(1))
+        .max()
+        .unwrap_or(0);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from) as u64;
+    let synapses = network.expected_synapses();
+    estimate.add(
+        "the synapses",
+        "connection.*.in_degree (or probability) and population.*.n",
+        synapses.saturating_mul(2).saturating_add(rows).saturating_add(largest_chunk.saturating_mul(8 * threads)),
+        "fewer synapses: a smaller in_degree or probability, or smaller populations",
+    );
+    let slots = u64::from(network.max_delay()) + 1;
+    let classes = network.projections().len() as u64;
+    estimate.add(
+        "the ring buffers of arriving spikes",
+        "connection.*.delay",
+        (network.n() as u64).saturating_mul(slots).saturating_mul(classes).saturating_mul(4),
+        "shorter delays or fewer projections",
+    );
+}
+
 impl Simulation {
     /// The run's peak memory, part by part (see [`crate::memory`]).
     pub fn memory_estimate(&self) -> MemoryEstimate {
@@ -208,6 +244,9 @@ impl Simulation {
             self.expected_spikes().saturating_mul(SPIKE_BYTES),
             "fewer neurons or a shorter run (every spike is kept in memory)",
         );
+        if let Some(network) = self.network() {
+            add_network_parts(&mut estimate, network);
+        }
         estimate
     }
 

@@ -65,12 +65,37 @@ pub enum Stream {
     Crossing = 3,
     /// The counts of Poisson input spikes (two 52-bit uniforms per neuron and step).
     PoissonInput = 4,
+    /// A network's connections: the sources each target draws (keyed by the target, the
+    /// projection in the counter word's upper 24 bits, see [`connection_block`]).
+    Connectivity = 5,
 }
 
 /// The four words of Philox block `block` for `neuron` in `stream`.
 #[inline(always)]
 pub fn block(seed: u64, stream: Stream, neuron: u64, block: u32) -> [u32; 4] {
     philox4x32_10([block, stream as u32, neuron as u32, (neuron >> 32) as u32], [seed as u32, (seed >> 32) as u32])
+}
+
+/// The four words of Philox block `block` of the connection stream of projection
+/// `projection` for target neuron `target`: counter `[block, 5 + (projection << 8), target_lo,
+/// target_hi]`, so that each projection's synapses have their own stream and a network's
+/// wiring is the same whatever builds it.
+#[inline(always)]
+pub fn connection_block(seed: u64, projection: u32, target: u64, block: u32) -> [u32; 4] {
+    let stream = Stream::Connectivity as u32 | (projection << 8);
+    philox4x32_10([block, stream, target as u32, (target >> 32) as u32], [seed as u32, (seed >> 32) as u32])
+}
+
+/// A uniform integer in `0..n` from 64 random bits, `(bits n) >> 64` (Lemire's multiply;
+/// its bias, at most `n / 2^64`, is far below any statistical resolution).
+///
+/// ```
+/// assert_eq!(lifsim::rng::uniform_below(u64::MAX, 10), 9);
+/// assert_eq!(lifsim::rng::uniform_below(0, 10), 0);
+/// ```
+#[inline(always)]
+pub fn uniform_below(bits: u64, n: u64) -> u64 {
+    ((u128::from(bits) * u128::from(n)) >> 64) as u64
 }
 
 /// `key + r W` for round `r` of Philox (the Weyl key schedule), widened to a 64-bit lane.

@@ -70,7 +70,7 @@ impl Axis {
                     .map(Value::Float)
                     .map_err(|e| bad(&format!("values like {} ({e})", dim.example()))),
                 KeyKind::Count => text.parse::<i128>().map(Value::Int).map_err(|_| bad("whole numbers")),
-                KeyKind::Name(_) | KeyKind::Times => Ok(Value::Str(text.to_string())),
+                KeyKind::Name(_) | KeyKind::Times | KeyKind::Text => Ok(Value::Str(text.to_string())),
             }
         };
         let values = match body.split(':').collect::<Vec<_>>().as_slice() {

@@ -116,6 +116,7 @@ mod tests {
             spikes: Spikes { neuron: spikes.iter().map(|s| s.1).collect(), step: spikes.iter().map(|s| s.0).collect() },
             spike_count: vec![3, 3],
             histograms: Vec::new(),
+            populations: Vec::new(),
         };
         let window = Window::new(rec.grid, 0.0, 1.0);
         let e = batch_cv(&rec, &window, 2);

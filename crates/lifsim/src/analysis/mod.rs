@@ -437,6 +437,7 @@ mod tests {
             spikes: Spikes { neuron: sorted.iter().map(|s| s.0).collect(), step: sorted.iter().map(|s| s.1).collect() },
             spike_count,
             histograms: Vec::new(),
+            populations: Vec::new(),
         }
     }
 

@@ -4,13 +4,18 @@
 //! recording, analysis) and the first failure is reported, naming its key, the value and what
 //! would be valid.
 
-use super::{AnalysisSection, Config, DriveKind, InputSection, NoiseKind, RecordSection, SimulationSection};
+use super::{
+    AnalysisSection, Config, ConnectionSection, DriveKind, InputSection, NoiseKind, RecordSection, SimulationSection,
+};
 use crate::analysis::AnalysisSpec;
 use crate::error::{Error, ParamError};
 use crate::grid::TimeGrid;
 use crate::model::params::finite;
 use crate::model::simulation::SimulationParts;
-use crate::model::{Crossing, Drive, Input, LifParams, Method, Noise, PoissonInput, RecordSpec, Simulation};
+use crate::model::{
+    Crossing, Drive, Input, LifParams, Method, Network, Noise, PoissonInput, Population, Projection, RecordSpec, Rule,
+    Simulation,
+};
 use crate::units::Dimension::{self, Angle, Current, Dimensionless, Frequency, Time, Voltage};
 use crate::units::format_quantity;
 
@@ -54,7 +59,9 @@ impl Config {
             )
             .into());
         }
-        let record = build_record(&c.record, s.n, s.t_max, grid)?;
+        let network = self.build_network(grid)?;
+        let n = network.as_ref().map_or(s.n, |network| network.n() as u64);
+        let record = build_record(&c.record, n, s.t_max, grid)?;
         let analysis = build_analysis(&c.analysis, s.t_max)?;
         Ok(Simulation::from_parts(SimulationParts {
             neuron,
@@ -63,12 +70,132 @@ impl Config {
             crossing: s.crossing,
             grid,
             t_max: s.t_max,
-            n: s.n as usize,
+            n: n as usize,
             seed: s.seed,
             record,
             analysis,
+            network,
         }))
     }
+
+    /// The network of `[[population]]` and `[[connection]]`, `None` without populations.
+    fn build_network(&self, grid: TimeGrid) -> Result<Option<Network>, Error> {
+        if self.populations.is_empty() {
+            if let Some(c) = self.connections.first() {
+                let expected = "connections between [[population]]s; an ensemble without populations has none";
+                return Err(ParamError::new(format!("connection.{}", c.address()), "a connection", expected).into());
+            }
+            return Ok(None);
+        }
+        if self.simulation.crossing == Crossing::Bridge {
+            let expected = "\"grid\" in a network (synaptic jumps are not a diffusion the bridge could time)";
+            return Err(ParamError::new("simulation.crossing", "\"bridge\"", expected).into());
+        }
+        let mut populations = Vec::with_capacity(self.populations.len());
+        let mut first = 0u64;
+        for section in &self.populations {
+            let at = |e: Error| match e {
+                Error::Param(e) => {
+                    Error::from(ParamError { key: format!("population.{}.{}", section.name, e.key), ..e })
+                }
+                other => other,
+            };
+            let config = self.population_config(&section.name).map(|c| c.resolved()).ok_or_else(|| {
+                ParamError::new(format!("population.{}", section.name), "its keys", "keys that read back")
+            })?;
+            let (neuron, input) = build_population(&config).map_err(at)?;
+            populations.push(Population {
+                name: section.name.clone(),
+                first: first as usize,
+                n: section.n as usize,
+                neuron,
+                input,
+            });
+            first += section.n;
+        }
+        if first > u64::from(u32::MAX) {
+            let expected = format!("populations of at most {} neurons in all", u32::MAX);
+            return Err(ParamError::new("population.n", first.to_string(), expected).into());
+        }
+        let projections =
+            self.connections.iter().map(|c| build_projection(c, &populations, grid)).collect::<Result<_, Error>>()?;
+        Ok(Some(Network::new(populations, projections)))
+    }
+}
+
+/// A population's neuron and input from its own (resolved) configuration; errors name the keys
+/// without the population (the caller adds it).
+fn build_population(c: &Config) -> Result<(LifParams, Input), Error> {
+    let s = &c.simulation;
+    let neuron = build_neuron(c)?;
+    if s.method == Method::Euler && s.dt >= 2.0 * neuron.tau_m {
+        let expected = format!(
+            "a time above dt/2 = {} for a stable Euler step, or simulation.method = \"exact\"",
+            time(s.dt / 2.0)
+        );
+        return Err(ParamError::new("neuron.tau_m", time(neuron.tau_m), expected).into());
+    }
+    let drive = build_drive(&c.input, s.t_max)?;
+    let noise = build_noise(&c.input, s)?;
+    check_voltage_scale(&neuron, &drive, &noise, s.t_max / s.dt)?;
+    Ok((neuron, Input { drive, noise }))
+}
+
+/// One projection: its populations, rule, weight and delay (a whole number of steps >= 1).
+fn build_projection(c: &ConnectionSection, populations: &[Population], grid: TimeGrid) -> Result<Projection, Error> {
+    let address = c.address();
+    let key = |field: &str| format!("connection.{address}.{field}");
+    let index = |field: &str, name: &str| {
+        populations.iter().position(|p| p.name == name).ok_or_else(|| {
+            let names: Vec<&str> = populations.iter().map(|p| p.name.as_str()).collect();
+            Error::from(ParamError::new(
+                key(field),
+                format!("{name:?}"),
+                format!("one of the populations {}", names.join(", ")),
+            ))
+        })
+    };
+    let (source, target) = (index("from", &c.from)?, index("to", &c.to)?);
+    let rule = match (c.in_degree, c.probability) {
+        (Some(k), None) => {
+            if k > 0 && populations[source].n == 0 {
+                let expected = format!("0, as population {} has no neurons to draw sources from", c.from);
+                return Err(ParamError::new(key("in_degree"), k.to_string(), expected).into());
+            }
+            Rule::InDegree(k as u32)
+        }
+        (None, Some(p)) => {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(ParamError::new(key("probability"), p.to_string(), "a probability from 0 to 1").into());
+            }
+            Rule::Probability(p)
+        }
+        (in_degree, _) => {
+            let value = if in_degree.is_some() {
+                "both in_degree and probability"
+            } else {
+                "neither in_degree nor probability"
+            };
+            return Err(ParamError::new(key("in_degree"), value, "one rule: in_degree = K or probability = P").into());
+        }
+    };
+    finite(&key("weight"), c.weight, Voltage)?;
+    if c.weight.abs() > VOLTAGE_LIMIT {
+        let expected = format!("a jump of at most {} (V would overflow)", format_quantity(VOLTAGE_LIMIT, Voltage));
+        return Err(ParamError::new(key("weight"), format_quantity(c.weight, Voltage), expected).into());
+    }
+    finite(&key("delay"), c.delay, Time)?;
+    let steps = c.delay / grid.dt();
+    let whole = steps.round();
+    if whole < 1.0 || (steps - whole).abs() > 1e-9 * whole.max(1.0) || whole > f64::from(u32::MAX / 2) {
+        let expected = format!(
+            "a whole number of steps, at least one (simulation.dt = {}): e.g. {}",
+            time(grid.dt()),
+            time(grid.dt() * whole.max(1.0))
+        );
+        return Err(ParamError::new(key("delay"), time(c.delay), expected).into());
+    }
+    Ok(Projection { address, source, target, rule, weight: c.weight, delay_steps: whole as u32 })
 }
 
 /// The grid `round(t_max / dt)` points of `dt`, at most `u32::MAX` steps.

@@ -14,13 +14,14 @@ use crate::model::{Crossing, LifParams, Method};
 use crate::units::{Dimension, UnitError, format_quantity, parse_quantity};
 
 /// One configuration key: its name (`section.name`), documentation, and how it is read,
-/// defaulted and stored.
-pub struct Key {
+/// defaulted and stored in a `T` (the [`Config`] by default; a population's or a connection's
+/// section for the network keys).
+pub struct Key<T: 'static = Config> {
     /// `section.name`, e.g. `neuron.tau_m`.
     pub name: &'static str,
     /// One line saying what the key means (shown by `lifsim config`).
     pub doc: &'static str,
-    field: Field,
+    pub(crate) field: Field<T>,
 }
 
 /// What kind of value a key takes.
@@ -34,71 +35,93 @@ pub enum KeyKind {
     Name(&'static [&'static str]),
     /// A list of times.
     Times,
+    /// A name (a population's, a connection's ends).
+    Text,
 }
 
-/// How a key's value is read, its default, and its place in the configuration (as accessor
-/// functions, so that every row is plain data).
-#[derive(Clone, Copy)]
-enum Field {
+/// How a key's value is read, its default, and its place in a `T` (the configuration, a
+/// population or a connection) as accessor functions, so that every row is plain data.
+pub(crate) enum Field<T: 'static> {
     Quantity {
         dim: Dimension,
         default: f64,
-        get: fn(&Config) -> f64,
-        set: fn(&mut Config, f64),
+        get: fn(&T) -> f64,
+        set: fn(&mut T, f64),
     },
     /// A quantity that may be absent (`None`): see [`Absent`].
     Optional {
         dim: Dimension,
         default: Option<f64>,
-        absent: Absent,
-        get: fn(&Config) -> Option<f64>,
-        set: fn(&mut Config, Option<f64>),
+        absent: Absent<T>,
+        get: fn(&T) -> Option<f64>,
+        set: fn(&mut T, Option<f64>),
     },
     /// A whole number in `range`.
     Count {
         default: u64,
         range: Range,
-        get: fn(&Config) -> u64,
-        set: fn(&mut Config, u64),
+        get: fn(&T) -> u64,
+        set: fn(&mut T, u64),
     },
-    /// A count in `range` whose default is derived from other keys.
-    DerivedCount {
+    /// A count in `range` that may be unset: its default is derived from other keys, or (no
+    /// `derive`) it stays unset until given.
+    OptionalCount {
         range: Range,
-        derive: fn(&Config) -> u64,
-        get: fn(&Config) -> Option<u64>,
-        set: fn(&mut Config, Option<u64>),
+        derive: Option<fn(&T) -> u64>,
+        get: fn(&T) -> Option<u64>,
+        set: fn(&mut T, Option<u64>),
     },
     Choice {
         names: &'static [&'static str],
         default: &'static str,
-        get: fn(&Config) -> &'static str,
-        set: fn(&mut Config, &str) -> bool,
+        get: fn(&T) -> &'static str,
+        set: fn(&mut T, &str) -> bool,
+    },
+    /// A name (of a population, of a connection's ends); `None` where it is not set.
+    Text {
+        get: fn(&T) -> Option<&str>,
+        set: fn(&mut T, String),
     },
     /// A list of times whose default is derived from other keys.
     Times {
-        derive: fn(&Config) -> Vec<f64>,
-        get: fn(&Config) -> Option<&[f64]>,
-        set: fn(&mut Config, Option<Vec<f64>>),
+        derive: fn(&T) -> Vec<f64>,
+        get: fn(&T) -> Option<&[f64]>,
+        set: fn(&mut T, Option<Vec<f64>>),
     },
 }
 
+// Every field is a function pointer or plain data, so a row copies whatever `T` is.
+impl<T> Clone for Field<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Field<T> {}
+impl<T> Clone for Absent<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Absent<T> {}
+
 /// The valid values of a count, `min ..= max`.
 #[derive(Clone, Copy)]
-struct Range {
-    min: u64,
-    max: u64,
+pub(crate) struct Range {
+    pub(crate) min: u64,
+    pub(crate) max: u64,
 }
 
 /// Counts of neurons and steps: the engine indexes them in 32 bits.
 const NEURONS: Range = Range { min: 1, max: u32::MAX as u64 };
 
 /// What an absent optional quantity means.
-#[derive(Clone, Copy)]
-enum Absent {
+pub(crate) enum Absent<T: 'static> {
     /// `"none"`, a setting of its own (`neuron.v_th = "none"`: a free membrane).
     None,
     /// The default derived from other keys (`neuron.v_init`: `e_l`).
-    Derived(fn(&Config) -> f64),
+    Derived(fn(&T) -> f64),
+    /// Not set, and not shown (a connection's `probability` when it has an `in_degree`).
+    Unset,
 }
 
 macro_rules! quantity {
@@ -181,7 +204,7 @@ pub const KEYS: &[Key] = &[
         "simulation.n",
         simulation.n = 500,
         [NEURONS.min, NEURONS.max],
-        "number of independent neurons in the ensemble"
+        "number of independent neurons in the ensemble (a network's is the sum of its populations)"
     ),
     count!(
         "simulation.seed",
@@ -286,9 +309,9 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "record.traces",
         doc: "number of neurons whose V is traced (the first ones); default: min(n, 50)",
-        field: Field::DerivedCount {
+        field: Field::OptionalCount {
             range: Range { min: 0, max: NEURONS.max },
-            derive: |c| c.simulation.n.min(50),
+            derive: Some(|c| c.neurons().min(50)),
             get: |c| c.record.traces,
             set: |c, x| c.record.traces = x,
         },
@@ -328,14 +351,17 @@ impl Key {
     pub fn find(name: &str) -> Result<&'static Key, Error> {
         KEYS.iter().find(|k| k.name == name).ok_or_else(|| unknown_key(name))
     }
+}
 
+impl<T> Key<T> {
     /// What kind of value the key takes.
     pub fn kind(&self) -> KeyKind {
         match self.field {
             Field::Quantity { dim, .. } | Field::Optional { dim, .. } => KeyKind::Quantity(dim),
-            Field::Count { .. } | Field::DerivedCount { .. } => KeyKind::Count,
+            Field::Count { .. } | Field::OptionalCount { .. } => KeyKind::Count,
             Field::Choice { names, .. } => KeyKind::Name(names),
             Field::Times { .. } => KeyKind::Times,
+            Field::Text { .. } => KeyKind::Text,
         }
     }
 
@@ -343,7 +369,7 @@ impl Key {
     ///
     /// # Errors
     /// [`ParamError`] naming the key, the value and what it should be.
-    pub(crate) fn read(&self, config: &mut Config, value: &Value) -> Result<(), ParamError> {
+    pub(crate) fn read(&self, config: &mut T, value: &Value) -> Result<(), ParamError> {
         let bad = |expected: String| ParamError::new(self.name, value.to_string(), expected);
         match self.field {
             Field::Quantity { dim, set, .. } => set(config, quantity(value, dim).map_err(bad)?),
@@ -352,7 +378,7 @@ impl Key {
                 _ => set(config, Some(quantity(value, dim).map_err(|e| bad(format!("{e} or \"none\"")))?)),
             },
             Field::Count { range, set, .. } => set(config, count(value, range).map_err(bad)?),
-            Field::DerivedCount { range, set, .. } => set(config, Some(count(value, range).map_err(bad)?)),
+            Field::OptionalCount { range, set, .. } => set(config, Some(count(value, range).map_err(bad)?)),
             Field::Choice { names, set, .. } => {
                 let chosen = match value {
                     Value::Str(s) => set(config, &s.trim().to_ascii_lowercase()),
@@ -363,6 +389,10 @@ impl Key {
                     return Err(bad(format!("one of {}", listed.join(", "))));
                 }
             }
+            Field::Text { set, .. } => match value {
+                Value::Str(text) if is_name(text) => set(config, text.clone()),
+                _ => return Err(bad(NAME_RULE.into())),
+            },
             Field::Times { set, .. } => {
                 let items = match value {
                     Value::List(items) => items.as_slice(),
@@ -377,7 +407,7 @@ impl Key {
 
     /// The TOML text of the key's value in `config`, in human units (`"20 ms"`, `500`,
     /// `"none"`); `None` for a default that is derived from other keys.
-    pub(crate) fn text(&self, config: &Config) -> Option<String> {
+    pub(crate) fn text(&self, config: &T) -> Option<String> {
         let quoted = |x: f64, dim: Dimension| match dim {
             Dimension::Dimensionless => format_quantity(x, dim),
             _ => format!("\"{}\"", format_quantity(x, dim)),
@@ -387,11 +417,12 @@ impl Key {
             Field::Optional { dim, get, absent, .. } => match (get(config), absent) {
                 (Some(x), _) => quoted(x, dim),
                 (None, Absent::None) => "\"none\"".into(),
-                (None, Absent::Derived(_)) => return None,
+                (None, Absent::Derived(_) | Absent::Unset) => return None,
             },
             Field::Count { get, .. } => get(config).to_string(),
-            Field::DerivedCount { get, .. } => get(config)?.to_string(),
+            Field::OptionalCount { get, .. } => get(config)?.to_string(),
             Field::Choice { get, .. } => format!("\"{}\"", get(config)),
+            Field::Text { get, .. } => format!("{:?}", get(config)?),
             Field::Times { get, .. } => {
                 let times: Vec<String> = get(config)?.iter().map(|&t| quoted(t, Dimension::Time)).collect();
                 format!("[{}]", times.join(", "))
@@ -399,29 +430,48 @@ impl Key {
         })
     }
 
+    /// The key's value in `config` in SI units (a number, a count, a name, a list of times, or
+    /// `"none"`); `None` for a default that is derived from other keys or a value not set.
+    pub(crate) fn value(&self, config: &T) -> Option<Value> {
+        Some(match self.field {
+            Field::Quantity { get, .. } => Value::Float(get(config)),
+            Field::Optional { get, absent, .. } => match (get(config), absent) {
+                (Some(x), _) => Value::Float(x),
+                (None, Absent::None) => Value::from("none"),
+                (None, Absent::Derived(_) | Absent::Unset) => return None,
+            },
+            Field::Count { get, .. } => Value::from(get(config)),
+            Field::OptionalCount { get, .. } => Value::from(get(config)?),
+            Field::Choice { get, .. } => Value::from(get(config)),
+            Field::Text { get, .. } => Value::from(get(config)?),
+            Field::Times { get, .. } => Value::List(get(config)?.iter().map(|&t| Value::Float(t)).collect()),
+        })
+    }
+
     /// Sets the key's default in `config` (a derived default is left to [`Key::resolve`]).
-    pub(crate) fn reset(&self, config: &mut Config) {
+    pub(crate) fn reset(&self, config: &mut T) {
         match self.field {
             Field::Quantity { default, set, .. } => set(config, default),
             Field::Optional { default, set, .. } => set(config, default),
             Field::Count { default, set, .. } => set(config, default),
-            Field::DerivedCount { set, .. } => set(config, None),
+            Field::OptionalCount { set, .. } => set(config, None),
             Field::Choice { default, set, .. } => {
                 let known = set(config, default);
                 debug_assert!(known, "{}: the default {default:?} is not one of its names", self.name);
             }
             Field::Times { set, .. } => set(config, None),
+            Field::Text { .. } => {}
         }
     }
 
     /// Fills in the key's derived default in `config` when it is not set.
-    pub(crate) fn resolve(&self, config: &mut Config) {
+    pub(crate) fn resolve(&self, config: &mut T) {
         match self.field {
             Field::Optional { get, set, absent: Absent::Derived(derive), .. } if get(config).is_none() => {
                 let value = derive(config);
                 set(config, Some(value));
             }
-            Field::DerivedCount { derive, get, set, .. } if get(config).is_none() => {
+            Field::OptionalCount { derive: Some(derive), get, set, .. } if get(config).is_none() => {
                 let value = derive(config);
                 set(config, Some(value));
             }
@@ -432,6 +482,19 @@ impl Key {
             _ => {}
         }
     }
+}
+
+/// What a name of a population or connection may be.
+pub(crate) const NAME_RULE: &str =
+    "a name of 1 to 64 letters, digits, '_' or '-' (no '.', '+' or '->'), e.g. \"E\" or \"inh_2\"";
+
+/// Whether `text` can name a population or a connection (see [`NAME_RULE`]): it must not
+/// contain the separators of the keys that address it (`population.E.n`, `connection.E->I.weight`,
+/// a joint sweep axis `a+b`).
+pub(crate) fn is_name(text: &str) -> bool {
+    (1..=64).contains(&text.len())
+        && text.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        && !text.contains("->")
 }
 
 /// A quantity of dimension `dim` from a number (SI) or a text with its unit.
@@ -528,6 +591,7 @@ mod tests {
                     Value::from(*names.iter().find(|&&n| format!("\"{n}\"") != current).unwrap())
                 }
                 KeyKind::Times => Value::List(vec![Value::Float(0.01)]),
+                KeyKind::Text => Value::from("x"),
             };
             key.read(&mut config, &value).unwrap_or_else(|e| panic!("{}: {e}", key.name));
             let after = serde_json::to_value(&config).unwrap();

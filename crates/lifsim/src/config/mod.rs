@@ -7,12 +7,14 @@
 
 mod build;
 pub mod keys;
+pub mod network;
 pub(crate) mod value;
 
 pub use keys::{KEYS, Key, KeyKind};
+pub use network::{CONNECTION_KEYS, ConnectionSection, POPULATION_KEYS, PopulationSection};
 pub use value::{Value, describe_settings};
 
-use crate::error::{Error, ParamError};
+use crate::error::Error;
 use crate::model::{Crossing, Method};
 use crate::units::Dimension;
 use serde::Serialize;
@@ -168,6 +170,12 @@ pub struct Config {
     pub record: RecordSection,
     /// `[analysis]`.
     pub analysis: AnalysisSection,
+    /// `[[population]]`: none for an ensemble of identical neurons.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<PopulationSection>,
+    /// `[[connection]]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub connections: Vec<ConnectionSection>,
 }
 
 impl Default for Config {
@@ -178,6 +186,8 @@ impl Default for Config {
             input: InputSection::default(),
             record: RecordSection::default(),
             analysis: AnalysisSection::default(),
+            populations: Vec::new(),
+            connections: Vec::new(),
         };
         for key in KEYS {
             key.reset(&mut config);
@@ -209,10 +219,19 @@ impl Config {
     /// assert_eq!(Config::key_dimension("simulation.n").unwrap(), None);
     /// ```
     pub fn key_dimension(name: &str) -> Result<Option<Dimension>, Error> {
-        Ok(match Key::find(name)?.kind() {
+        Ok(match Config::key_kind(name)? {
             KeyKind::Quantity(dim) => Some(dim),
             _ => None,
         })
+    }
+
+    /// What kind of value the key `name` takes, network addresses (`population.E.n`,
+    /// `connection.E->I.weight`) included; the population or connection need not exist.
+    ///
+    /// # Errors
+    /// [`Error::UnknownKey`] for a key lifsim does not know.
+    pub fn key_kind(name: &str) -> Result<KeyKind, Error> {
+        network::kind(name)
     }
 
     /// Sets one key from a raw value, checking its type and unit (ranges are checked by
@@ -222,7 +241,7 @@ impl Config {
     /// [`Error::UnknownKey`] with a suggestion, or [`Error::Param`] naming the key, the value
     /// and what it should be.
     pub fn set(&mut self, name: &str, value: &Value) -> Result<(), Error> {
-        Ok(Key::find(name)?.read(self, value)?)
+        self.set_network(network::address(name)?, name, value)
     }
 
     /// Reads a TOML configuration text (sections `[simulation]`, `[neuron]`, `[input]`,
@@ -242,14 +261,20 @@ impl Config {
             text.parse().map_err(|e: toml::de::Error| Error::Malformed(excerpt_lines(e.to_string().trim())))?;
         let mut config = Config::default();
         for (section, body) in &table {
+            if section == "population" || section == "connection" {
+                continue;
+            }
             let Some(body) = body.as_table() else {
                 return Err(keys::unknown_key(section));
             };
             for (name, value) in body {
-                let key = format!("{section}.{name}");
-                let value =
-                    Value::from_toml(value).map_err(|expected| ParamError::new(&key, value.to_string(), expected))?;
-                config.set(&key, &value)?;
+                config.set_toml(&format!("{section}.{name}"), value)?;
+            }
+        }
+        // Populations before connections, whatever the order of the text.
+        for section in ["population", "connection"] {
+            if let Some(body) = table.get(section) {
+                config.read_network_toml(section, body)?;
             }
         }
         Ok(config)
@@ -279,6 +304,7 @@ impl Config {
                 }
             }
         }
+        out.push_str(&self.network_toml());
         out
     }
 
@@ -291,7 +317,13 @@ impl Config {
     /// assert_eq!(config.value_text("neuron.v_init"), None);
     /// ```
     pub fn value_text(&self, key: &str) -> Option<String> {
-        Key::find(key).ok()?.text(self)
+        self.network_text(network::address(key).ok()?)
+    }
+
+    /// The number of neurons: the sum of the populations' sizes for a network, else
+    /// `simulation.n`.
+    pub fn neurons(&self) -> u64 {
+        if self.populations.is_empty() { self.simulation.n } else { self.populations.iter().map(|p| p.n).sum() }
     }
 
     /// The configuration with every derived default filled in (v_init, amplitude, stop,

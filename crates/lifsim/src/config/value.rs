@@ -1,5 +1,6 @@
 //! A raw configuration value (from TOML, `--set` or Python) before its key gives it a meaning.
 
+use serde::{Serialize, Serializer};
 use std::fmt;
 
 /// A raw configuration value, before its key gives it a meaning.
@@ -132,6 +133,23 @@ impl fmt::Display for Value {
                 }
                 f.write_str("]")
             }
+        }
+    }
+}
+
+/// A value in JSON: numbers as numbers, text as strings, lists as arrays.
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Int(i) => match (i64::try_from(*i), u64::try_from(*i)) {
+                (Ok(i), _) => serializer.serialize_i64(i),
+                (_, Ok(u)) => serializer.serialize_u64(u),
+                _ => serializer.serialize_i128(*i),
+            },
+            Value::Float(x) => serializer.serialize_f64(*x),
+            Value::Str(s) => serializer.serialize_str(s),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::List(items) => items.serialize(serializer),
         }
     }
 }

@@ -8,7 +8,7 @@
 use super::noise::{BlockBuffer, KernelNoise, NoiseSource, NoiseTerm, OpenUniform};
 use super::simd::{self, Isa, Kernel};
 use crate::model::integrate::drive_per_step;
-use crate::model::{Crossing, RecordSpec, Simulation, StepConstants};
+use crate::model::{Crossing, LifParams, RecordSpec, Simulation, StepConstants};
 use crate::record::GroupMoments;
 use crate::rng::Stream;
 
@@ -61,7 +61,7 @@ pub(super) struct Chunk<N> {
     pub(super) spike_count: Vec<u32>,
     /// How many of this chunk's neurons are traced.
     pub(super) traced: usize,
-    noise: N,
+    pub(super) noise: N,
     /// Sub-step crossing state, for `Crossing::Bridge` only.
     bridge: Option<Bridge>,
     pub(super) log: ChunkLog,
@@ -72,14 +72,26 @@ pub(super) struct Chunk<N> {
 impl<'a> StepInputs<'a> {
     /// The step's inputs for `sim` with `constants`, run in copy `isa`.
     pub(super) fn new(sim: &'a Simulation, isa: Isa, constants: &StepConstants) -> Self {
-        let n_ref = sim.neuron().refractory_steps(sim.dt());
+        Self::of(sim.record(), isa, constants, sim.neuron(), drive_per_step(sim, constants.gain), sim.dt())
+    }
+
+    /// The step's inputs of `neuron` (with its per-step `drive`) at step `dt`.
+    pub(super) fn of(
+        record: &'a RecordSpec,
+        isa: Isa,
+        constants: &StepConstants,
+        neuron: &LifParams,
+        drive: Vec<f64>,
+        dt: f64,
+    ) -> Self {
+        let n_ref = neuron.refractory_steps(dt);
         Self {
-            record: sim.record(),
+            record,
             isa,
             decay: constants.decay,
-            drive: drive_per_step(sim, constants.gain),
-            v_reset: sim.neuron().v_reset,
-            v_th: sim.neuron().v_th.unwrap_or(f64::INFINITY),
+            drive,
+            v_reset: neuron.v_reset,
+            v_th: neuron.v_th.unwrap_or(f64::INFINITY),
             hold_steps: n_ref.saturating_sub(1) as f64,
         }
     }
@@ -109,21 +121,21 @@ impl ChunkLayout {
 }
 
 impl<N: NoiseSource> Chunk<N> {
-    /// The chunk of `len` neurons from `first` at `v_init`, its noise from `make_noise(first,
-    /// lanes)`.
+    /// The chunk of `len` neurons from `first` of `sim` at `v_init`, its noise from
+    /// `make_noise(first, lanes)`.
     pub(super) fn new(
         sim: &Simulation,
         isa: Isa,
-        (first, len): (usize, usize),
+        (first, len, v_init): (usize, usize, f64),
         layout: ChunkLayout,
-        make_noise: impl Fn(u64, usize) -> N,
+        make_noise: impl FnOnce(u64, usize) -> N,
     ) -> Self {
         let spec = sim.record();
         let lanes = if layout.pad { len.next_multiple_of(simd::FAST_LANES) } else { len };
         Chunk {
             first,
             len,
-            v: vec![sim.neuron().v_init; lanes],
+            v: vec![v_init; lanes],
             release: if layout.pad { Vec::new() } else { vec![0.0; lanes] },
             release_steps: if layout.pad { vec![0; lanes] } else { Vec::new() },
             // Sized on first use: the AVX-512 step keeps spike bits instead.
@@ -226,9 +238,10 @@ impl<N: NoiseSource> Chunk<N> {
             self.release = self.release_steps.drain(..).map(f64::from).collect();
         }
         // `fired` is 0.0 here for every lane (the spike scan clears it), so it is only written.
-        let update = |v: &mut f64, release: &mut f64, fired: &mut f64, [factor, value]: NoiseTerm| {
+        let update = |v: &mut f64, release: &mut f64, fired: &mut f64, [factor, value, jump]: NoiseTerm| {
             let affine = decay.mul_add(*v, drive);
             let x = if N::SILENT { affine } else { factor.mul_add(value, affine) };
+            let x = if N::JUMPS { x + jump } else { x };
             let held = *release > now;
             let crossed = !held & (x >= v_th);
             *v = if held | crossed { v_reset } else { x };

@@ -30,6 +30,7 @@
 
 mod chunk;
 mod merge;
+mod network;
 mod noise;
 mod simd;
 
@@ -136,6 +137,9 @@ pub fn run_with(sim: &Simulation, control: impl FnMut(Progress) -> ControlFlow<(
 
 /// [`run_with`] with the kernel compiled for `isa`.
 fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFlow<()>) -> Result<Recording, Error> {
+    if let Some(network) = sim.network() {
+        return network::run(sim, network, isa, control);
+    }
     let constants = StepConstants::new(sim);
     let seed = sim.seed();
     match sim.input().noise {
@@ -166,10 +170,10 @@ fn run_generic<N: NoiseSource>(
 ) -> Result<Recording, Error> {
     let shared = StepInputs::new(sim, isa, constants);
     let layout = ChunkLayout::new::<N>(sim, isa, constants);
-    let (n, len) = (sim.n(), chunk_len(sim.n()));
+    let (n, len, v_init) = (sim.n(), chunk_len(sim.n()), sim.neuron().v_init);
     let mut chunks: Vec<Chunk<N>> = (0..n)
         .step_by(len)
-        .map(|first| Chunk::new(sim, isa, (first, len.min(n - first)), layout, &make_noise))
+        .map(|first| Chunk::new(sim, isa, (first, len.min(n - first), v_init), layout, &make_noise))
         .collect();
     let mut rec = empty_recording(sim)?;
     let window = window_steps(n);
@@ -259,6 +263,7 @@ fn empty_recording(sim: &Simulation) -> Result<Recording, Error> {
         spikes: Spikes::default(),
         spike_count: Vec::new(),
         histograms: Vec::new(),
+        populations: Vec::new(),
     })
 }
 

@@ -24,9 +24,10 @@ pub(super) enum KernelNoise<'a> {
     },
 }
 
-/// A neuron's noise increment `factor * value` as `[factor, value]`, so that the step adds it
-/// with one fused multiply-add.
-pub(super) type NoiseTerm = [f64; 2];
+/// A neuron's input for one step as `[factor, value, jump]`: the noise increment
+/// `factor * value`, which the step adds with one fused multiply-add, and a synaptic `jump`
+/// added after it (only by sources with [`NoiseSource::JUMPS`]; 0 otherwise).
+pub(super) type NoiseTerm = [f64; 3];
 
 /// V, clamp release step and spike flags of a chunk's neurons, for [`NoiseSource::each`].
 pub(super) type Lanes<'a> = (&'a mut [f64], &'a mut [f64], &'a mut [f64]);
@@ -35,6 +36,10 @@ pub(super) type Lanes<'a> = (&'a mut [f64], &'a mut [f64], &'a mut [f64]);
 pub(super) trait NoiseSource: Send {
     /// True for the source that adds nothing (so that the fused step skips the `+ 0.0`).
     const SILENT: bool = false;
+
+    /// True for a source whose terms carry synaptic jumps (a network's); the step adds the
+    /// jump only then, so that an ensemble's step is exactly what it always was.
+    const JUMPS: bool = false;
 
     /// Adds the noise of `sample` (the update to step `sample + 1`) to each neuron's V, as
     /// `v = factor.mul_add(value, v)` (one rounding).
@@ -45,7 +50,7 @@ pub(super) trait NoiseSource: Send {
     /// `[factor, value]` that [`NoiseSource::add`] would add to `v[j]` for `sample`, and
     /// advances the source's own state in the same loop: one pass over the chunk instead of one
     /// per stage.
-    fn each(&mut self, sample: u64, lanes: Lanes<'_>, update: impl Fn(&mut f64, &mut f64, &mut f64, NoiseTerm));
+    fn each(&mut self, sample: u64, lanes: Lanes<'_>, update: impl FnMut(&mut f64, &mut f64, &mut f64, NoiseTerm));
 
     /// Whether [`NoiseSource::kernel_noise`] can return `Some`.
     const PLAIN: bool = false;
@@ -72,10 +77,10 @@ impl NoiseSource for Silent {
         &mut self,
         _sample: u64,
         (v, release, fired): Lanes<'_>,
-        update: impl Fn(&mut f64, &mut f64, &mut f64, NoiseTerm),
+        mut update: impl FnMut(&mut f64, &mut f64, &mut f64, NoiseTerm),
     ) {
         for ((v, release), fired) in v.iter_mut().zip(release).zip(fired) {
-            update(v, release, fired, [0.0, 0.0]);
+            update(v, release, fired, [0.0, 0.0, 0.0]);
         }
     }
 
@@ -238,12 +243,12 @@ impl<T: Transform> NoiseSource for ScaledNoise<T> {
         &mut self,
         sample: u64,
         (v, release, fired): Lanes<'_>,
-        update: impl Fn(&mut f64, &mut f64, &mut f64, NoiseTerm),
+        mut update: impl FnMut(&mut f64, &mut f64, &mut f64, NoiseTerm),
     ) {
         let scale = self.scale;
         let xi = self.blocks.lane(sample, Stream::InputNoise);
         for (((v, release), fired), &xi) in v.iter_mut().zip(release).zip(fired).zip(xi) {
-            update(v, release, fired, [scale, xi.into()]);
+            update(v, release, fired, [scale, xi.into(), 0.0]);
         }
     }
 
@@ -288,12 +293,12 @@ impl NoiseSource for OuNoise {
         &mut self,
         sample: u64,
         (v, release, fired): Lanes<'_>,
-        update: impl Fn(&mut f64, &mut f64, &mut f64, NoiseTerm),
+        mut update: impl FnMut(&mut f64, &mut f64, &mut f64, NoiseTerm),
     ) {
         let (gain, decay, scale) = (self.gain, self.decay, self.scale);
         let xi = self.blocks.lane(sample, Stream::InputNoise);
         for ((((v, release), fired), x), &xi) in v.iter_mut().zip(release).zip(fired).zip(&mut self.x).zip(xi) {
-            update(v, release, fired, [gain, *x]);
+            update(v, release, fired, [gain, *x, 0.0]);
             *x = decay * *x + scale * f64::from(xi);
         }
     }
@@ -361,10 +366,10 @@ impl NoiseSource for PoissonNoise {
         &mut self,
         sample: u64,
         (v, release, fired): Lanes<'_>,
-        update: impl Fn(&mut f64, &mut f64, &mut f64, NoiseTerm),
+        mut update: impl FnMut(&mut f64, &mut f64, &mut f64, NoiseTerm),
     ) {
         for (((v, release), fired), jump) in v.iter_mut().zip(release).zip(fired).zip(self.jumps(sample)) {
-            update(v, release, fired, [1.0, jump]);
+            update(v, release, fired, [1.0, jump, 0.0]);
         }
     }
 }

@@ -10,8 +10,10 @@
 //!   transition for white noise): `decay = exp(-dt/tau_m)`, `gain = 1 - decay`, white-noise
 //!   step `sigma_v sqrt(1 - decay^2) xi`.
 
-use super::input::Noise;
+use super::input::{Drive, Input, Noise};
+use super::params::LifParams;
 use super::simulation::{Method, Simulation};
+use crate::grid::TimeGrid;
 
 /// The constants of one step for a given method, `dt` and noise (all derived, never set).
 ///
@@ -41,8 +43,14 @@ pub struct StepConstants {
 impl StepConstants {
     /// Computes the constants for `sim`.
     pub fn new(sim: &Simulation) -> Self {
-        let (dt, tau_m) = (sim.dt(), sim.neuron().tau_m);
-        let (decay, gain) = match sim.method() {
+        Self::of(sim.neuron(), sim.input(), sim.method(), sim.dt(), sim.t_max())
+    }
+
+    /// The constants of a neuron with `input` under `method` at step `dt` in a run of `t_max`
+    /// (s) (a network's population has its own).
+    pub fn of(neuron: &LifParams, input: &Input, method: Method, dt: f64, t_max: f64) -> Self {
+        let tau_m = neuron.tau_m;
+        let (decay, gain) = match method {
             Method::Euler => (1.0 - dt / tau_m, dt / tau_m),
             Method::Exact => {
                 let decay = (-dt / tau_m).exp();
@@ -50,22 +58,21 @@ impl StepConstants {
             }
         };
         let mut constants = Self { decay, gain, noise_scale: 0.0, ou_decay: 0.0, ou_scale: 0.0, ou_stationary_sd: 0.0 };
-        match sim.input().noise {
+        match input.noise {
             // Poisson jumps are added as they are (see `engine::noise::PoissonNoise`).
             Noise::None | Noise::Poisson(_) => {}
             Noise::Tutorial { factor } => {
-                constants.noise_scale =
-                    gain * sim.neuron().r_m * sim.input().drive.i_mean() * factor * (sim.t_max() / dt).sqrt();
+                constants.noise_scale = gain * neuron.r_m * input.drive.i_mean() * factor * (t_max / dt).sqrt();
             }
             Noise::White { sigma_v } => {
-                constants.noise_scale = match sim.method() {
+                constants.noise_scale = match method {
                     Method::Euler => sigma_v * (2.0 * dt / tau_m).sqrt(),
                     Method::Exact => sigma_v * (-(-2.0 * dt / tau_m).exp_m1()).sqrt(),
                 };
             }
             Noise::Ou { sigma_v, tau_noise } => {
                 let x_sd = sigma_v * (tau_m / tau_noise).sqrt();
-                (constants.ou_decay, constants.ou_scale) = match sim.method() {
+                (constants.ou_decay, constants.ou_scale) = match method {
                     Method::Euler => (1.0 - dt / tau_noise, x_sd * (2.0 * dt / tau_noise).sqrt()),
                     Method::Exact => ((-dt / tau_noise).exp(), x_sd * (-(-2.0 * dt / tau_noise).exp_m1()).sqrt()),
                 };
@@ -80,7 +87,11 @@ impl StepConstants {
 /// The deterministic part of every step: `drive[k] = gain (e_l + r_m I(t_{k-1}))` (V) for
 /// `k = 1 .. steps-1`; `drive[0]` is unused and 0. Computed once, shared by all neurons.
 pub fn drive_per_step(sim: &Simulation, gain: f64) -> Vec<f64> {
-    let (p, drive, grid) = (sim.neuron(), sim.input().drive, sim.grid());
+    drive_of(sim.neuron(), &sim.input().drive, sim.grid(), gain)
+}
+
+/// [`drive_per_step`] for a neuron with `drive` on `grid`.
+pub fn drive_of(p: &LifParams, drive: &Drive, grid: TimeGrid, gain: f64) -> Vec<f64> {
     std::iter::once(0.0)
         .chain((1..grid.steps()).map(|k| gain * (p.e_l + p.r_m * drive.current(grid.time(k - 1)))))
         .collect()

@@ -6,10 +6,12 @@
 
 pub mod input;
 pub mod integrate;
+pub mod network;
 pub mod params;
 pub mod simulation;
 
 pub use input::{Drive, Input, Noise, PoissonInput};
 pub use integrate::StepConstants;
+pub use network::{Network, Population, Projection, Rule};
 pub use params::LifParams;
 pub use simulation::{Crossing, Method, RecordSpec, Simulation};

@@ -1,6 +1,7 @@
 //! A validated, fully resolved simulation: what `run` needs and nothing it must re-check.
 
 use super::input::{Input, Noise};
+use super::network::Network;
 use super::params::LifParams;
 use crate::analysis::AnalysisSpec;
 use crate::grid::TimeGrid;
@@ -66,6 +67,7 @@ pub struct Simulation {
     seed: u64,
     record: RecordSpec,
     analysis: AnalysisSpec,
+    network: Option<Network>,
 }
 
 /// The validated parts of a [`Simulation`], as [`crate::Config::build`] assembles them.
@@ -80,13 +82,22 @@ pub(crate) struct SimulationParts {
     pub seed: u64,
     pub record: RecordSpec,
     pub analysis: AnalysisSpec,
+    pub network: Option<Network>,
 }
 
 impl Simulation {
     /// Assembles validated parts; only the configuration's builder calls this.
     pub(crate) fn from_parts(parts: SimulationParts) -> Self {
-        let SimulationParts { neuron, input, method, crossing, grid, t_max, n, seed, record, analysis } = parts;
-        Self { neuron, input, method, crossing, grid, t_max, n, seed, record, analysis }
+        let SimulationParts { neuron, input, method, crossing, grid, t_max, n, seed, record, analysis, network } =
+            parts;
+        Self { neuron, input, method, crossing, grid, t_max, n, seed, record, analysis, network }
+    }
+
+    /// The network, for a configuration with `[[population]]`s; `None` for an ensemble of
+    /// independent, identical neurons (then [`Simulation::neuron`] and [`Simulation::input`]
+    /// are theirs; in a network they are the defaults the populations start from).
+    pub fn network(&self) -> Option<&Network> {
+        self.network.as_ref()
     }
 
     /// The neuron model.
@@ -129,7 +140,7 @@ impl Simulation {
         self.t_max
     }
 
-    /// Number of independent neurons.
+    /// Number of neurons (of the whole network, for a network).
     pub fn n(&self) -> usize {
         self.n
     }

@@ -6,7 +6,7 @@
 //! data (moved, not copied, for NumPy), and [`Recording::from_arrays`] reads a recording back
 //! from such arrays.
 
-use super::{Histogram, Recording, Spikes, Traces};
+use super::{Histogram, PopulationActivity, Recording, Spikes, Traces};
 use crate::grid::TimeGrid;
 use std::borrow::Cow;
 
@@ -19,6 +19,8 @@ pub enum Column<'a> {
     U32(Cow<'a, [u32]>),
     /// 64-bit unsigned integers.
     U64(Cow<'a, [u64]>),
+    /// Text (NumPy's unicode strings).
+    Text(Cow<'a, [String]>),
     /// The times `k dt` (s) of the grid steps `k` listed, computed as they are read (64-bit
     /// floats; a spike's time is never stored beside its step).
     StepTimes {
@@ -36,6 +38,7 @@ impl Column<'_> {
             Column::F64(data) => data.len(),
             Column::U32(data) => data.len(),
             Column::U64(data) => data.len(),
+            Column::Text(data) => data.len(),
             Column::StepTimes { steps, .. } => steps.len(),
         }
     }
@@ -71,6 +74,8 @@ pub trait ArraySource {
     fn u32s(&mut self, name: &'static str) -> Result<(Vec<u32>, Vec<usize>), Self::Error>;
     /// The array `name` as 64-bit unsigned integers.
     fn u64s(&mut self, name: &'static str) -> Result<(Vec<u64>, Vec<usize>), Self::Error>;
+    /// The array `name` as text, `None` when the source has no such array.
+    fn texts(&mut self, name: &'static str) -> Result<Option<Vec<String>>, Self::Error>;
 }
 
 /// The stored vectors of a recording, borrowed or owned: what [`table`] reads.
@@ -87,6 +92,7 @@ struct Parts<'a> {
     spike_step: Cow<'a, [u32]>,
     spike_count: Cow<'a, [u32]>,
     histograms: &'a [Histogram],
+    populations: &'a [PopulationActivity],
 }
 
 /// The table itself: every array's name, shape and data, in the order of `results.npz`.
@@ -94,7 +100,9 @@ struct Parts<'a> {
 /// Arrays: `t` (s), `v_mean` (V), `v_var` (V^2), `activity` (spikes per neuron per step),
 /// `v_traces` (traced neurons x samples, V), `trace_t` (s), `spike_neuron`, `spike_step`,
 /// `spike_time` (s), `spike_count` (per neuron), `hist_times` (s), `hist_edges` (histograms x
-/// bins+1, V), `hist_counts` (histograms x bins).
+/// bins+1, V), `hist_counts` (histograms x bins); for a network also `population_names`,
+/// `population_offsets` (P + 1: population p holds neurons `offsets[p] .. offsets[p + 1]`) and
+/// `population_activity` (P x steps, spikes per neuron per step).
 fn table(parts: Parts<'_>) -> RecordingArrays<'_> {
     let Parts { grid, n, v_mean, v_var, activity, traces, trace_shape, trace_every, .. } = parts;
     let steps = grid.steps();
@@ -107,7 +115,8 @@ fn table(parts: Parts<'_>) -> RecordingArrays<'_> {
     let hists = parts.histograms;
     let bins = hists.first().map_or(0, |h| h.counts.len());
     let array = |name, shape: &[usize], data| NamedArray { name, shape: shape.to_vec(), data };
-    vec![
+    let populations = parts.populations;
+    let mut arrays = vec![
         array("t", &[steps], Column::F64(grid.times().collect())),
         array("v_mean", &[steps], Column::F64(v_mean)),
         array("v_var", &[steps], Column::F64(v_var)),
@@ -129,7 +138,25 @@ fn table(parts: Parts<'_>) -> RecordingArrays<'_> {
             &[hists.len(), bins],
             Column::U64(hists.iter().flat_map(|h| h.counts.iter().copied()).collect()),
         ),
-    ]
+    ];
+    if !populations.is_empty() {
+        let offsets =
+            populations.iter().map(|p| p.first as u64).chain(populations.last().map(|p| (p.first + p.n) as u64));
+        arrays.extend([
+            array(
+                "population_names",
+                &[populations.len()],
+                Column::Text(populations.iter().map(|p| p.name.clone()).collect()),
+            ),
+            array("population_offsets", &[populations.len() + 1], Column::U64(offsets.collect())),
+            array(
+                "population_activity",
+                &[populations.len(), steps],
+                Column::F64(populations.iter().flat_map(|p| p.activity.iter().copied()).collect()),
+            ),
+        ]);
+    }
+    arrays
 }
 
 impl Recording {
@@ -157,13 +184,14 @@ impl Recording {
             spike_step: Cow::Borrowed(&self.spikes.step),
             spike_count: Cow::Borrowed(&self.spike_count),
             histograms: &self.histograms,
+            populations: &self.populations,
         })
     }
 
     /// The same table as [`Recording::arrays`], owning its data: the stored vectors are moved,
     /// not copied (the histograms' small arrays are copied out).
     pub fn into_arrays(self) -> RecordingArrays<'static> {
-        let Recording { grid, n, v_mean, v_var, activity, traces, spikes, spike_count, histograms } = self;
+        let Recording { grid, n, v_mean, v_var, activity, traces, spikes, spike_count, histograms, populations } = self;
         let arrays = table(Parts {
             grid,
             n,
@@ -177,6 +205,7 @@ impl Recording {
             spike_step: Cow::Owned(spikes.step),
             spike_count: Cow::Owned(spike_count),
             histograms: &histograms,
+            populations: &populations,
         });
         arrays.into_iter().map(NamedArray::into_owned).collect()
     }
@@ -208,6 +237,28 @@ impl Recording {
             })
             .collect();
         let spike_count = source.u32s("spike_count")?.0;
+        let populations = match source.texts("population_names")? {
+            None => Vec::new(),
+            Some(names) => {
+                let offsets = source.u64s("population_offsets")?.0;
+                let activity = source.f64s("population_activity")?.0;
+                let steps = v_mean.len();
+                names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(p, name)| {
+                        let first = offsets.get(p).copied().unwrap_or(0) as usize;
+                        let end = offsets.get(p + 1).copied().unwrap_or(0) as usize;
+                        PopulationActivity {
+                            name,
+                            first,
+                            n: end.saturating_sub(first),
+                            activity: activity.get(p * steps..(p + 1) * steps).unwrap_or_default().to_vec(),
+                        }
+                    })
+                    .collect()
+            }
+        };
         Ok(Recording {
             grid,
             n: spike_count.len(),
@@ -223,6 +274,7 @@ impl Recording {
             spikes: Spikes { neuron: source.u32s("spike_neuron")?.0, step: source.u32s("spike_step")?.0 },
             spike_count,
             histograms,
+            populations,
         })
     }
 }
@@ -234,6 +286,7 @@ impl NamedArray<'_> {
             Column::F64(d) => Column::F64(Cow::Owned(d.into_owned())),
             Column::U32(d) => Column::U32(Cow::Owned(d.into_owned())),
             Column::U64(d) => Column::U64(Cow::Owned(d.into_owned())),
+            Column::Text(d) => Column::Text(Cow::Owned(d.into_owned())),
             Column::StepTimes { steps, grid } => {
                 Column::F64(Cow::Owned(steps.iter().map(|&k| grid.time(k as usize)).collect()))
             }

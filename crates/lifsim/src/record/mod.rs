@@ -92,6 +92,19 @@ impl Histogram {
     }
 }
 
+/// One population's spikes per neuron at each step (a network's recording).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PopulationActivity {
+    /// The population's name.
+    pub name: String,
+    /// The global index of its first neuron.
+    pub first: usize,
+    /// Its number of neurons.
+    pub n: usize,
+    /// Spikes per neuron of the population at each step (divide by dt for Hz).
+    pub activity: Vec<f64>,
+}
+
 /// The recording of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recording {
@@ -113,6 +126,9 @@ pub struct Recording {
     pub spike_count: Vec<u32>,
     /// V histograms at the requested steps.
     pub histograms: Vec<Histogram>,
+    /// Each population's activity, in population order (empty for an ensemble).
+    #[serde(default)]
+    pub populations: Vec<PopulationActivity>,
 }
 
 impl Recording {
