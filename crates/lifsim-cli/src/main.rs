@@ -1,9 +1,11 @@
 //! The `lifsim` command: glue from command-line arguments to the core library and its files.
 //!
 //! Exit codes: 0 success, 1 runtime failure (e.g. an output directory that cannot be
-//! written), 2 configuration or usage error, 130 interrupted (Ctrl-C).
+//! written, or that another run is writing into), 2 configuration or usage error (or a file in
+//! the output directory that lifsim did not write and would overwrite), 130 interrupted (Ctrl-C).
 
 mod failure;
+mod output;
 mod plot;
 mod progress;
 mod report;
