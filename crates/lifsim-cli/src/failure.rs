@@ -1,5 +1,6 @@
-//! Why a command failed, as a typed error, and so its exit code (0, 1, 2 or 130).
+//! Why a command failed, as a typed error, and so its exit code (0, 1, 2, or 128 plus a signal's number).
 
+use crate::signals::{self, Signal};
 use lifsim_io::Refusal;
 
 /// Why a command failed, and so its exit code.
@@ -22,9 +23,10 @@ pub enum Failure {
     /// Something else failed while running, e.g. a validation check (exit 1).
     #[error("{0}")]
     Runtime(String),
-    /// Stopped by Ctrl-C (exit 130).
-    #[error("interrupted; no result files were written")]
-    Interrupted,
+    /// Stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP before its results were committed (exit
+    /// 130, 143, 129).
+    #[error("interrupted by {0}; no result files were written")]
+    Interrupted(Signal),
 }
 
 impl Failure {
@@ -33,7 +35,7 @@ impl Failure {
         match self {
             Failure::Config(_) | Failure::Usage(_) | Failure::NotOurs(_) => 2,
             Failure::Io(_) | Failure::Runtime(_) => 1,
-            Failure::Interrupted => 130,
+            Failure::Interrupted(signal) => signal.exit_code(),
         }
     }
 }
@@ -41,14 +43,18 @@ impl Failure {
 impl From<lifsim::Error> for Failure {
     fn from(error: lifsim::Error) -> Self {
         match error {
-            lifsim::Error::Cancelled => Failure::Interrupted,
+            lifsim::Error::Cancelled => Failure::Interrupted(signals::received().unwrap_or(Signal::INT)),
             other => Failure::Config(other),
         }
     }
 }
 
+/// An I/O error after a signal arrived is the signal's doing (the writers stop on it).
 impl From<std::io::Error> for Failure {
     fn from(error: std::io::Error) -> Self {
+        if let Some(signal) = signals::received() {
+            return Failure::Interrupted(signal);
+        }
         match lifsim_io::refusal(&error) {
             Some(Refusal::NotOurs { .. }) => Failure::NotOurs(error),
             _ => Failure::Io(error),

@@ -1,7 +1,8 @@
 //! A command's output directory: the run's plan (its command line and every file it may
-//! write), and what the commit says on stderr.
+//! write), writing that stops on a signal, and what the commit says on stderr.
 
 use crate::failure::Failure;
+use crate::signals;
 use lifsim_io::{Committed, OutputSet, Plan};
 use std::path::Path;
 
@@ -17,7 +18,9 @@ pub fn figure_files<'a>(names: impl IntoIterator<Item = &'a str>) -> impl Iterat
 /// The refusal or I/O error of [`OutputSet::new`], as a failure (exit 1, or 2 for a file
 /// lifsim would overwrite but did not write).
 pub fn prepare<S: Into<String>>(dir: &Path, names: impl IntoIterator<Item = S>) -> Result<OutputSet, Failure> {
-    Ok(OutputSet::new(dir, Plan::new(command_line()).files(names))?)
+    let mut out = OutputSet::new(dir, Plan::new(command_line()).files(names))?;
+    out.stop_when(|| signals::received().is_some());
+    Ok(out)
 }
 
 /// Commits `out`, says on stderr which run it replaced (always: it is the one trace of what
@@ -28,10 +31,10 @@ pub fn prepare<S: Into<String>>(dir: &Path, names: impl IntoIterator<Item = S>) 
 pub fn commit(out: OutputSet) -> Result<Committed, Failure> {
     let committed = out.commit()?;
     if let Some(date) = &committed.replaced {
-        eprintln!("lifsim: replaced the run of {date} in {}", committed.dir.display());
+        say!("lifsim: replaced the run of {date} in {}", committed.dir.display());
     }
     for warning in &committed.warnings {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     Ok(committed)
 }

@@ -25,7 +25,7 @@ pub struct RunArgs {
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let (config, sim) = args.config.simulation()?;
     for warning in sim.warnings() {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     let pool = thread_pool(args.exec.threads)?;
     // Lock and check the output directory before spending time on the run.
@@ -46,12 +46,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if !args.exec.no_plots {
         crate::report::add_run_report(&mut out, &summary, &sim, &rec)?;
     }
-    if watcher.interrupted() {
-        return Err(Failure::Interrupted);
-    }
     output::commit(out)?;
     if !args.exec.quiet {
-        eprintln!(
+        say!(
             "lifsim: {} neurons x {} steps in {:.2} s; {} spikes ({:.2} Hz per neuron); results in {}",
             sim.n(),
             sim.steps(),

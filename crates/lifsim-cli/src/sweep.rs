@@ -67,12 +67,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     if !args.exec.no_plots {
         crate::plot::add_figure(&mut out, "sweep", &SweepPlot::new(&base, sweep.axes(), &rows))?;
     }
-    if watcher.interrupted() {
-        return Err(Failure::Interrupted);
-    }
     output::commit(out)?;
     if !args.exec.quiet {
-        eprintln!("lifsim: {} sweep points; results in {}", rows.len(), args.out.display());
+        say!("lifsim: {} sweep points; results in {}", rows.len(), args.out.display());
     }
     Ok(())
 }

@@ -199,7 +199,7 @@ impl Runs {
                     config.set(k, v)?;
                 }
                 let sim = config.build()?;
-                let rec = lifsim::run(&sim)?;
+                let rec = lifsim::run_with(&sim, crate::signals::keep_going)?;
                 self.0.push((key, (sim, rec)));
                 self.0.len() - 1
             }
@@ -266,7 +266,7 @@ pub fn tutorial(args: &TutorialArgs) -> Result<(), Failure> {
     out.add("report.html", |w| w.write_all(html.as_bytes()))?;
     output::commit(out)?;
     if !args.quiet {
-        eprintln!(
+        say!(
             "lifsim: tutorial exercises 2-12 in {:.2} s; {} figures and report.html in {}",
             started.elapsed().as_secs_f64(),
             shown.len(),
