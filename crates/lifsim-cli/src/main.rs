@@ -1,14 +1,26 @@
 //! The `lifsim` command: glue from command-line arguments to the core library and its files.
 //!
 //! Exit codes: 0 success, 1 runtime failure (e.g. an output directory that cannot be
-//! written), 2 configuration or usage error, 130 interrupted (Ctrl-C).
+//! written, or that another run is writing into), 2 configuration or usage error (or a file in
+//! the output directory that lifsim did not write and would overwrite), 130 / 143 / 129
+//! stopped by SIGINT (Ctrl-C) / SIGTERM / SIGHUP.
+
+/// Writes a line to stderr as `eprintln!` does, except that a failed write (the terminal gone
+/// after SIGHUP) is ignored rather than a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("{}\n", format_args!($($arg)*)));
+    }};
+}
 
 mod failure;
+mod output;
 mod plot;
 mod progress;
 mod report;
 mod run;
 mod setup;
+mod signals;
 mod sweep;
 mod theory;
 mod tutorial;
@@ -43,6 +55,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = signals::install() {
+        say!("warning: cannot handle SIGINT, SIGTERM and SIGHUP ({e}); a signal stops lifsim at once");
+    }
     let outcome = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Tutorial(args) => tutorial::tutorial(&args),
@@ -57,7 +72,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {failure}");
+            say!("error: {failure}");
             ExitCode::from(failure.exit_code())
         }
     }

@@ -1,38 +1,31 @@
-//! Progress on stderr and Ctrl-C handling for long runs.
+//! Progress on stderr for long runs, and their stop when a signal arrived (see `signals`).
 
 use indicatif::{ProgressBar, ProgressStyle};
 use lifsim::Progress;
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Runs shorter than this never show a bar.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
 
 /// Watches a run: shows a bar once it has taken more than a second (on a terminal, unless
-/// quiet) and stops it when Ctrl-C was pressed.
+/// quiet) and stops it once SIGINT (Ctrl-C), SIGTERM or SIGHUP arrived.
 pub struct Watcher {
     started: Instant,
     show: bool,
     bar: Option<ProgressBar>,
-    interrupted: Arc<AtomicBool>,
 }
 
 impl Watcher {
     /// A watcher; `quiet` hides the bar.
     pub fn new(quiet: bool) -> Self {
-        let interrupted = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&interrupted);
-        // A second handler cannot be installed (e.g. in a sweep); the first one still sets its flag.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-        Self { started: Instant::now(), show: !quiet && std::io::stderr().is_terminal(), bar: None, interrupted }
+        Self { started: Instant::now(), show: !quiet && std::io::stderr().is_terminal(), bar: None }
     }
 
-    /// Whether Ctrl-C was pressed.
+    /// Whether a signal arrived.
     pub fn interrupted(&self) -> bool {
-        self.interrupted.load(Ordering::SeqCst)
+        crate::signals::received().is_some()
     }
 
     /// The callback for [`lifsim::run_with`].

@@ -1,11 +1,11 @@
-//! `lifsim run`: simulate, then write summary.json, results.npz, spikes.csv, figures and report.html atomically.
+//! `lifsim run`: simulate, then write summary.json, results.npz, spikes.csv, figures and report.html as one run.
 
 use crate::failure::Failure;
+use crate::output;
 use crate::progress::Watcher;
 use crate::setup::{ConfigArgs, ExecArgs, thread_pool};
 use clap::Args;
 use lifsim::summary::Summary;
-use lifsim_io::OutputSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -14,7 +14,7 @@ use std::time::Instant;
 pub struct RunArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Output directory (created if missing).
+    /// Output directory (created if missing; an earlier run in it is replaced as a whole).
     #[arg(long, default_value = "lifsim-out")]
     pub out: PathBuf,
     #[command(flatten)]
@@ -26,11 +26,16 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let (config, sim) = args.config.simulation()?;
     args.exec.check_memory(&sim)?;
     for warning in sim.warnings() {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     let pool = thread_pool(args.exec.threads)?;
-    // Check the output directory before spending time on the run.
-    let mut out = OutputSet::new(&args.out)?;
+    // Lock and check the output directory before spending time on the run.
+    let mut names: Vec<String> = lifsim_io::RUN_FILES.map(String::from).into();
+    if !args.exec.no_plots {
+        names.extend(output::figure_files(crate::plot::RUN_FIGURES));
+        names.push("report.html".into());
+    }
+    let mut out = output::prepare(&args.out, names)?;
     let mut watcher = Watcher::new(args.exec.quiet);
     let started = Instant::now();
     let rec = pool.install(|| lifsim::run_with(&sim, |p| watcher.update(p)));
@@ -42,12 +47,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if !args.exec.no_plots {
         crate::report::add_run_report(&mut out, &summary, &sim, &rec)?;
     }
-    if watcher.interrupted() {
-        return Err(Failure::Interrupted);
-    }
-    out.commit()?;
+    output::commit(out)?;
     if !args.exec.quiet {
-        eprintln!(
+        say!(
             "lifsim: {} neurons x {} steps in {:.2} s; {} spikes ({:.2} Hz per neuron); results in {}",
             sim.n(),
             sim.steps(),

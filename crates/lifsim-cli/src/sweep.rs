@@ -2,6 +2,7 @@
 //! draw them against the varied key (`sweep.png`, `sweep.svg`).
 
 use crate::failure::Failure;
+use crate::output;
 use crate::plot::SweepPlot;
 use crate::progress::Watcher;
 use crate::setup::{ConfigArgs, ExecArgs, thread_pool};
@@ -9,7 +10,6 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lifsim::Value;
 use lifsim::sweep::{Axis, Measures, Sweep, SweepRow, describe};
-use lifsim_io::OutputSet;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -22,7 +22,8 @@ pub struct SweepArgs {
     /// `--vary input.i_mean=100pA:400pA:7`; several make a grid (the last varies fastest).
     #[arg(long, value_name = "KEY=VALUES", required = true)]
     pub vary: Vec<String>,
-    /// Output directory for sweep.csv, sweep.json and the figures (created if missing).
+    /// Output directory for sweep.csv, sweep.json and the figures (created if missing; an
+    /// earlier run in it is replaced as a whole).
     #[arg(long, default_value = "lifsim-sweep")]
     pub out: PathBuf,
     #[command(flatten)]
@@ -36,7 +37,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let axes = args.vary.iter().map(|spec| Axis::parse(spec)).collect::<Result<Vec<_>, _>>()?;
     let sweep = Sweep::within(&base, axes, args.exec.memory_budget())?;
     let pool = thread_pool(args.exec.threads)?;
-    let mut out = OutputSet::new(&args.out)?;
+    let mut names = vec!["sweep.csv".to_string(), "sweep.json".to_string()];
+    if !args.exec.no_plots {
+        names.extend(output::figure_files(["sweep"]));
+    }
+    let mut out = output::prepare(&args.out, names)?;
     let bar = ProgressBar::new(sweep.points().len() as u64).with_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} points (eta {eta}) {msg}")
             .expect("valid template"),
@@ -62,12 +67,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     if !args.exec.no_plots {
         crate::plot::add_figure(&mut out, "sweep", &SweepPlot::new(&base, sweep.axes(), &rows))?;
     }
-    if watcher.interrupted() {
-        return Err(Failure::Interrupted);
-    }
-    out.commit()?;
+    output::commit(out)?;
     if !args.exec.quiet {
-        eprintln!("lifsim: {} sweep points; results in {}", rows.len(), args.out.display());
+        say!("lifsim: {} sweep points; results in {}", rows.len(), args.out.display());
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! share one run.
 
 use crate::failure::Failure;
+use crate::output;
 use crate::plot::{
     CountsPlot, DtStudyPlot, HistogramPlot, MomentsPlot, RasterPlot, ReportFigure, RunView, VoltagePlot,
 };
@@ -19,7 +20,7 @@ use std::time::Instant;
 /// Arguments of `lifsim tutorial`.
 #[derive(Args, Debug)]
 pub struct TutorialArgs {
-    /// Output directory (created if missing).
+    /// Output directory (created if missing; an earlier run in it is replaced as a whole).
     #[arg(long, default_value = "lifsim-tutorial")]
     pub out: PathBuf,
     /// No closing message.
@@ -198,7 +199,7 @@ impl Runs {
                     config.set(k, v)?;
                 }
                 let sim = config.build()?;
-                let rec = lifsim::run(&sim)?;
+                let rec = lifsim::run_with(&sim, crate::signals::keep_going)?;
                 self.0.push((key, (sim, rec)));
                 self.0.len() - 1
             }
@@ -254,7 +255,8 @@ fn draw(out: &mut OutputSet, runs: &mut Runs, exercise: &Exercise) -> Result<Opt
 /// Runs every exercise and writes its figure and the report into `args.out`.
 pub fn tutorial(args: &TutorialArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let mut out = OutputSet::new(&args.out)?;
+    let names = output::figure_files(EXERCISES.iter().map(|e| e.name)).chain(["report.html".to_string()]);
+    let mut out = output::prepare(&args.out, names)?;
     let mut runs = Runs::default();
     let mut shown = Vec::new();
     for exercise in EXERCISES {
@@ -262,9 +264,9 @@ pub fn tutorial(args: &TutorialArgs) -> Result<(), Failure> {
     }
     let html = crate::report::tutorial_report(INTRO, &shown);
     out.add("report.html", |w| w.write_all(html.as_bytes()))?;
-    out.commit()?;
+    output::commit(out)?;
     if !args.quiet {
-        eprintln!(
+        say!(
             "lifsim: tutorial exercises 2-12 in {:.2} s; {} figures and report.html in {}",
             started.elapsed().as_secs_f64(),
             shown.len(),

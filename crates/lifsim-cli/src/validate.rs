@@ -104,7 +104,7 @@ fn build(settings: &[(&str, Value)]) -> Result<Simulation, Failure> {
 }
 
 fn run(sim: &Simulation) -> Result<Recording, Failure> {
-    Ok(lifsim::run(sim)?)
+    Ok(lifsim::run_with(sim, crate::signals::keep_going)?)
 }
 
 /// Moments of the free membrane at each histogram time against the exact discrete moments,

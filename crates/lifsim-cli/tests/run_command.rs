@@ -68,8 +68,13 @@ fn default_run_writes_summary_npz_and_csv() {
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("neuron,step,time_s"));
     assert_eq!(lines.count() as u64, count);
-    let leftovers: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(leftovers.len(), 3, "only the three result files: {leftovers:?}");
+    let mut leftovers: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    leftovers.sort();
+    assert_eq!(
+        leftovers,
+        [".lifsim-run.json", "results.npz", "spikes.csv", "summary.json"],
+        "the result files and the manifest"
+    );
 }
 
 #[test]

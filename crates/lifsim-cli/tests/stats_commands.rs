@@ -119,7 +119,7 @@ fn sweep_over_a_list_of_steps_draws_the_convergence_plot_and_no_plots_skips_it()
     let mut names: Vec<String> =
         std::fs::read_dir(plain.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["sweep.csv", "sweep.json"]);
+    assert_eq!(names, [".lifsim-run.json", "sweep.csv", "sweep.json"]);
 }
 
 #[test]

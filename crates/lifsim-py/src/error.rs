@@ -1,7 +1,7 @@
 //! The one place where failures become Python exceptions.
 
 use pyo3::PyErr;
-use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyTypeError, PyValueError};
 
 /// Everything the native layer can fail with.
 #[derive(Debug)]
@@ -12,7 +12,9 @@ pub enum Failure {
     Type(String),
     /// A malformed value that is not a configuration key's, e.g. a summary (`ValueError`).
     Value(String),
-    /// A file that cannot be written (`OSError`).
+    /// A file that cannot be written: `OSError`, or its subclass for the error's kind
+    /// (`FileExistsError` for a file lifsim would overwrite, `BlockingIOError` for a directory
+    /// another run is writing into, `PermissionError`, ...).
     Io(std::io::Error),
     /// An exception already raised by Python code (passed through unchanged).
     Python(PyErr),
@@ -52,7 +54,7 @@ impl From<Failure> for PyErr {
             Failure::Core(e) => core_exception(e, String::new()),
             Failure::Type(message) => PyTypeError::new_err(message),
             Failure::Value(message) => PyValueError::new_err(message),
-            Failure::Io(e) => PyOSError::new_err(e.to_string()),
+            Failure::Io(e) => PyErr::from(e),
             Failure::Python(e) => e,
         }
     }

@@ -8,15 +8,19 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
 
-/// Writes `summary.json`, `results.npz` and `spikes.csv` into `dir` (created if missing),
-/// atomically, from `arrays` (the names of `results.npz`) and the summary as JSON text.
+/// Writes `summary.json`, `results.npz` and `spikes.csv` into `dir` (created if missing) as
+/// one run, from `arrays` (the names of `results.npz`) and the summary as JSON text: an earlier
+/// run in `dir` is replaced as a whole, files lifsim did not write are kept (one with a result's
+/// name is refused, `FileExistsError`), and a directory another run is writing into is refused
+/// (`BlockingIOError`).
 #[pyfunction]
 pub fn save(py: Python<'_>, dir: PathBuf, arrays: &Bound<'_, PyDict>, summary_json: &str) -> Result<(), Failure> {
     let summary: serde_json::Value =
         serde_json::from_str(summary_json).map_err(|e| Failure::Value(format!("summary: {e}")))?;
     let rec = recording(arrays, &summary)?;
     py.detach(|| {
-        let mut out = lifsim_io::OutputSet::new(&dir)?;
+        let plan = lifsim_io::Plan::new("lifsim.Result.save (Python)").files(lifsim_io::RUN_FILES);
+        let mut out = lifsim_io::OutputSet::new(&dir, plan)?;
         lifsim_io::add_run_files(&mut out, &summary, &rec)?;
         out.commit()?;
         Ok(())

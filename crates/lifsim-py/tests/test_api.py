@@ -99,7 +99,12 @@ def test_toml_round_trip_and_load_config(tmp_path):
 def test_save_and_load_round_trip(tmp_path):
     r = lifsim.simulate(n=200, traces=5, every=3)
     r.save(tmp_path / "run")
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["results.npz", "spikes.csv", "summary.json"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        ".lifsim-run.json",
+        "results.npz",
+        "spikes.csv",
+        "summary.json",
+    ]
     back = lifsim.load(tmp_path / "run")
     assert back.arrays().keys() == r.arrays().keys()
     for name, array in r.arrays().items():

@@ -18,6 +18,9 @@ use lifsim::{Recording, Simulation};
 use lifsim_io::OutputSet;
 use std::io;
 
+/// Every figure a run may draw (those of [`add_run_figures`]).
+pub const RUN_FIGURES: [&str; 6] = ["voltage", "moments", "histograms", "raster", "isi", "spike_counts"];
+
 /// Traces drawn in a run's `voltage` figure.
 const RUN_TRACES: usize = 5;
 

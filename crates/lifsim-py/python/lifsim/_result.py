@@ -119,7 +119,10 @@ class Result:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Writes ``summary.json``, ``results.npz`` and ``spikes.csv`` into directory `path`,
-        exactly as ``lifsim run --out PATH`` does (atomically: all files or none)."""
+        exactly as ``lifsim run --out PATH`` does: as one run, all files or none. An earlier
+        run in `path` is replaced as a whole; files that lifsim did not write are kept, and one
+        with a result file's name raises ``FileExistsError``. A directory that another lifsim
+        run is writing into raises ``BlockingIOError``."""
         _native.save(os.fspath(path), self._arrays, json.dumps(self.summary))
 
     def plot_voltage(self, ax: Axes | None = None, traces: int = 20) -> Axes:
