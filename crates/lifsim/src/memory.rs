@@ -255,6 +255,9 @@ impl Simulation {
     /// largest rate the refractory period and the grid allow, plus one spike per neuron for a
     /// start above threshold.
     fn expected_spikes(&self) -> u64 {
+        if let Some(network) = self.network() {
+            return self.expected_network_spikes(network);
+        }
         let Some(v_th) = self.neuron().v_th else {
             return 0;
         };
@@ -281,6 +284,27 @@ impl Simulation {
         let rate = if rate.is_finite() { rate } else { largest };
         let per_neuron = rate * self.grid().span() + 1.0;
         (per_neuron * self.n() as f64).min(u64::MAX as f64) as u64
+    }
+}
+
+impl Simulation {
+    /// A network's expected spikes: three times each population's mean-field rate plus 10 Hz
+    /// (networks oscillate and synchronize), at most the largest rate its refractory period
+    /// allows (which is the estimate where the mean field does not apply).
+    fn expected_network_spikes(&self, network: &crate::model::Network) -> u64 {
+        let theory = crate::theory::MeanField::of(self).and_then(|field| field.fixed_point());
+        let span = self.grid().span();
+        let spikes: f64 = network
+            .populations()
+            .iter()
+            .enumerate()
+            .map(|(a, p)| {
+                let largest = 1.0 / p.neuron.t_ref.max(self.dt());
+                let rate = theory.as_ref().map_or(largest, |rates| (3.0 * rates[a] + 10.0).min(largest));
+                (rate * span + 1.0) * p.n as f64
+            })
+            .sum();
+        spikes.min(u64::MAX as f64) as u64
     }
 }
 

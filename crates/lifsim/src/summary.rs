@@ -3,7 +3,7 @@
 
 use crate::analysis::SpikeStatistics;
 use crate::config::Config;
-use crate::model::Simulation;
+use crate::model::{ByPopulation, Simulation};
 use crate::record::Recording;
 use crate::theory::TheoryValues;
 use serde::Serialize;
@@ -17,6 +17,16 @@ pub struct SpikeTotals {
     pub mean_count_per_neuron: f64,
     /// Mean firing rate per neuron over `(steps - 1) dt` (Hz).
     pub rate_hz: f64,
+}
+
+/// A population's size and spike statistics (`summary.json`'s `populations.NAME`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PopulationStatistics {
+    /// Number of neurons.
+    pub n: usize,
+    /// Its statistics in the analysis window (rate, its SE, ISI count, mean and CV, Fano).
+    #[serde(flatten)]
+    pub statistics: SpikeStatistics,
 }
 
 /// Everything `summary.json` holds.
@@ -46,6 +56,9 @@ pub struct Summary {
     pub v_var_final: f64,
     /// Spike statistics in the analysis window.
     pub analysis: SpikeStatistics,
+    /// For a network: each population's size and spike statistics in the analysis window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub populations: Option<ByPopulation<PopulationStatistics>>,
     /// Theory for the same setup.
     pub theory: TheoryValues,
     /// Warnings about the setup.
@@ -73,6 +86,18 @@ impl Summary {
             v_mean_final: rec.v_mean.last().copied().unwrap_or(f64::NAN),
             v_var_final: rec.v_var.last().copied().unwrap_or(f64::NAN),
             analysis: SpikeStatistics::of(rec, sim.analysis()),
+            populations: sim.network().map(|network| {
+                ByPopulation(
+                    network
+                        .populations()
+                        .iter()
+                        .map(|p| {
+                            let statistics = SpikeStatistics::of_neurons(rec, sim.analysis(), p.neurons());
+                            (p.name.clone(), PopulationStatistics { n: p.n, statistics })
+                        })
+                        .collect(),
+                )
+            }),
             theory: TheoryValues::for_simulation(sim),
             warnings: sim.warnings(),
         }

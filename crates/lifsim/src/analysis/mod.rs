@@ -172,8 +172,20 @@ fn interval_steps<'a>(
     n: usize,
     window: &'a Window,
 ) -> impl Iterator<Item = u32> + 'a {
+    interval_steps_of(neurons, steps, n, window, |_| true)
+}
+
+/// [`interval_steps`] of the neurons for which `keep` is true.
+fn interval_steps_of<'a>(
+    neurons: &'a [u32],
+    steps: &'a [u32],
+    n: usize,
+    window: &'a Window,
+    keep: impl Fn(u32) -> bool + 'a,
+) -> impl Iterator<Item = u32> + 'a {
     let mut last = vec![u32::MAX; n];
-    neurons.iter().zip(steps).filter(|&(_, &step)| window.contains(step)).filter_map(move |(&neuron, &step)| {
+    let inside = move |&(&neuron, &step): &(&u32, &u32)| window.contains(step) && keep(neuron);
+    neurons.iter().zip(steps).filter(inside).filter_map(move |(&neuron, &step)| {
         let previous = std::mem::replace(&mut last[neuron as usize], step);
         (previous != u32::MAX).then(|| step - previous)
     })
@@ -265,8 +277,15 @@ pub struct IntervalSummary {
 /// assert!((s.cv - lifsim::analysis::cv(&all)).abs() < 1e-12);
 /// ```
 pub fn interval_summary(rec: &Recording, window: &Window) -> IntervalSummary {
+    interval_summary_of(rec, window, 0..rec.n)
+}
+
+/// [`interval_summary`] of the neurons `neurons` only.
+pub fn interval_summary_of(rec: &Recording, window: &Window, neurons: std::ops::Range<usize>) -> IntervalSummary {
     let (mut count, mut sum, mut sum_sq) = (0u128, 0u128, 0u128);
-    for k in interval_steps(&rec.spikes.neuron, &rec.spikes.step, rec.n, window) {
+    let intervals =
+        interval_steps_of(&rec.spikes.neuron, &rec.spikes.step, rec.n, window, |n| neurons.contains(&(n as usize)));
+    for k in intervals {
         let steps = u128::from(k);
         count += 1;
         sum += steps;
@@ -356,6 +375,42 @@ pub fn count_histogram(counts: &[u32]) -> Vec<u64> {
     hist
 }
 
+/// Each neuron's ISI CV in the window (1/N standard deviation over the mean of its own
+/// intervals); NaN for a neuron with fewer than two intervals.
+///
+/// ```
+/// use lifsim::analysis::{Window, neuron_cvs};
+/// let rec = lifsim::run(&lifsim::Config::default().build().unwrap()).unwrap();
+/// let cvs = neuron_cvs(&rec, &Window::new(rec.grid, 0.0, f64::INFINITY));
+/// assert_eq!(cvs.len(), rec.n);
+/// ```
+pub fn neuron_cvs(rec: &Recording, window: &Window) -> Vec<f64> {
+    let mut sums = vec![(0u64, 0u128, 0u128); rec.n];
+    let mut last = vec![u32::MAX; rec.n];
+    for (&neuron, &step) in rec.spikes.neuron.iter().zip(&rec.spikes.step) {
+        if !window.contains(step) {
+            continue;
+        }
+        let previous = std::mem::replace(&mut last[neuron as usize], step);
+        if previous != u32::MAX {
+            let k = u128::from(step - previous);
+            let s = &mut sums[neuron as usize];
+            *s = (s.0 + 1, s.1 + k, s.2 + k * k);
+        }
+    }
+    sums.iter()
+        .map(|&(count, sum, sum_sq)| {
+            if count < 2 {
+                return f64::NAN;
+            }
+            let n = count as f64;
+            let mean = sum as f64 / n;
+            let variance = (u128::from(count) * sum_sq - sum * sum) as f64 / (n * n);
+            variance.sqrt() / mean
+        })
+        .collect()
+}
+
 /// The statistics `summary.json` reports under `analysis`; NaN (null in JSON) where undefined.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SpikeStatistics {
@@ -387,10 +442,17 @@ impl SpikeStatistics {
     /// assert!((s.rate_hz - rec.mean_rate_hz()).abs() < 1e-9);
     /// ```
     pub fn of(rec: &Recording, spec: &AnalysisSpec) -> Self {
+        Self::of_neurons(rec, spec, 0..rec.n)
+    }
+
+    /// The statistics of the neurons `neurons` (global indices, e.g. one population's) of `rec`
+    /// in the window of `spec`.
+    pub fn of_neurons(rec: &Recording, spec: &AnalysisSpec, neurons: std::ops::Range<usize>) -> Self {
         let window = Window::of(rec, spec);
         let counts = spike_counts(rec, &window);
-        let rate = mean_rate(&counts, window.duration());
-        let isi = interval_summary(rec, &window);
+        let counts = counts.get(neurons.clone()).unwrap_or_default();
+        let rate = mean_rate(counts, window.duration());
+        let isi = interval_summary_of(rec, &window, neurons);
         Self {
             t_start: window.t_start(),
             t_stop: window.t_stop(),

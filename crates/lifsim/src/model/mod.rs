@@ -12,6 +12,6 @@ pub mod simulation;
 
 pub use input::{Drive, Input, Noise, PoissonInput};
 pub use integrate::StepConstants;
-pub use network::{Network, Population, Projection, Rule};
+pub use network::{ByPopulation, Network, Population, Projection, Rule};
 pub use params::LifParams;
 pub use simulation::{Crossing, Method, RecordSpec, Simulation};

@@ -61,6 +61,33 @@ pub struct Projection {
     pub delay_steps: u32,
 }
 
+/// Values by population, in population order (a JSON object keyed by population name).
+///
+/// ```
+/// let rates = lifsim::model::ByPopulation(vec![("E".to_string(), 3.5), ("I".to_string(), 9.0)]);
+/// assert_eq!(rates.get("I"), Some(&9.0));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByPopulation<T>(pub Vec<(String, T)>);
+
+impl<T> ByPopulation<T> {
+    /// The value of population `name`.
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for ByPopulation<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
 /// Populations and projections.
 ///
 /// ```

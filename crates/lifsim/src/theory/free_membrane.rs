@@ -2,7 +2,7 @@
 //! stationary moments, the deterministic period and the grid's own spike steps.
 
 use crate::model::integrate::{StepConstants, drive_per_step};
-use crate::model::{Drive, LifParams, Noise, Simulation};
+use crate::model::{Drive, Input, LifParams, Noise, Simulation};
 
 /// Mean and variance of V over the grid.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,18 +76,23 @@ pub fn ar1_moments(a: f64, b: f64, q: f64, v0: f64, k: u32) -> (f64, f64) {
 /// limit `(r_m i_mean f)^2 t_max / (6 tau_m)` (tutorial), the diffusion limit
 /// `tau_m (w_e^2 r_e + w_i^2 r_i) / 2` of Poisson input (whose mean is in `mu`), 0 without noise.
 pub fn stationary_moments(sim: &Simulation) -> (f64, f64) {
-    let tau_m = sim.neuron().tau_m;
-    let var = match sim.input().noise {
+    (sim.mu(), stationary_variance(sim.neuron(), sim.input(), sim.t_max()))
+}
+
+/// The stationary variance of [`stationary_moments`] for a neuron with `input` in a run of
+/// `t_max` (s) (V^2).
+pub fn stationary_variance(neuron: &LifParams, input: &Input, t_max: f64) -> f64 {
+    let tau_m = neuron.tau_m;
+    match input.noise {
         Noise::None => 0.0,
         Noise::Tutorial { factor } => {
-            let amplitude = sim.neuron().r_m * sim.input().drive.i_mean() * factor;
-            amplitude * amplitude * sim.t_max() / (6.0 * tau_m)
+            let amplitude = neuron.r_m * input.drive.i_mean() * factor;
+            amplitude * amplitude * t_max / (6.0 * tau_m)
         }
         Noise::White { sigma_v } => sigma_v * sigma_v,
         Noise::Ou { sigma_v, tau_noise } => sigma_v * sigma_v * tau_m / (tau_m + tau_noise),
         Noise::Poisson(p) => tau_m * p.drift_variance() / 2.0,
-    };
-    (sim.mu(), var)
+    }
 }
 
 /// The white-noise amplitude `sigma_v` (V) equivalent to the simulation's noise: itself for

@@ -8,6 +8,7 @@
 //!   simulation (used by `summary.json`, the report, `lifsim theory` and sweeps).
 
 pub mod free_membrane;
+pub mod network;
 mod quadrature;
 pub mod siegert;
 
@@ -15,9 +16,10 @@ pub use free_membrane::{
     FreeMembraneMoments, GridSpikes, ar1_moments, deterministic_isi, equivalent_sigma_v, free_membrane_moments,
     grid_spike_steps, stationary_moments,
 };
+pub use network::{MeanField, PopulationTheory};
 pub use siegert::WhiteNoiseLif;
 
-use crate::model::{Drive, Noise, Simulation};
+use crate::model::{ByPopulation, Drive, Noise, Simulation};
 use serde::Serialize;
 
 /// Theory values for the run's setup; `None` (null in JSON) where a value does not apply.
@@ -42,6 +44,11 @@ pub struct TheoryValues {
     /// The matching coefficient of variation of interspike intervals (Brunel 2000); NaN (null)
     /// when the neuron never fires.
     pub cv_isi: Option<f64>,
+    /// For a network: each population's mean-field rate and CV ([`MeanField`]), null where
+    /// the mean field does not apply or finds no stationary state; absent from `summary.json`
+    /// for an ensemble.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub populations: Option<ByPopulation<Option<PopulationTheory>>>,
 }
 
 impl TheoryValues {
@@ -56,6 +63,9 @@ impl TheoryValues {
     /// assert_eq!(theory.v_mean_final, None); // a threshold: no free-membrane moments
     /// ```
     pub fn for_simulation(sim: &Simulation) -> Self {
+        if let Some(network) = sim.network() {
+            return Self::for_network(sim, network);
+        }
         let free = sim.neuron().v_th.is_none();
         let constant = matches!(sim.input().drive, Drive::Constant { .. });
         let (final_mean, final_var) = if free {
@@ -77,6 +87,29 @@ impl TheoryValues {
             v_var_stationary: (free && constant).then_some(var_stat),
             isi_deterministic_s: isi,
             rate_deterministic_hz: isi.map(|isi| 1.0 / isi),
+            populations: None,
+        }
+    }
+
+    /// A network's theory: the populations' mean field (the ensemble's closed forms do not
+    /// apply to coupled neurons).
+    fn for_network(sim: &Simulation, network: &crate::model::Network) -> Self {
+        let solved = MeanField::of(sim).and_then(|field| field.solve());
+        let names = network.populations().iter().map(|p| p.name.clone());
+        let populations = match solved {
+            Some(theories) => ByPopulation(names.zip(theories.into_iter().map(Some)).collect()),
+            None => ByPopulation(names.map(|name| (name, None)).collect()),
+        };
+        Self {
+            v_mean_final: None,
+            v_var_final: None,
+            v_mean_stationary: None,
+            v_var_stationary: None,
+            isi_deterministic_s: None,
+            rate_deterministic_hz: None,
+            rate_hz: None,
+            cv_isi: None,
+            populations: Some(populations),
         }
     }
 }
