@@ -461,7 +461,7 @@ impl SpikeStatistics {
             isi_count: isi.count,
             isi_mean_s: isi.mean_s,
             cv_isi: isi.cv,
-            fano: fano_factor(&counts),
+            fano: fano_factor(counts),
         }
     }
 }
