@@ -53,6 +53,7 @@ Threads: cpp_standalone uses prefs.devices.cpp_standalone.openmp_threads = --thr
 (1: no OpenMP); runtime is single-threaded (--threads must be 1).
 """
 
+import gc
 import os
 import shutil
 import sys
@@ -79,18 +80,21 @@ NEST_SCHEDULE = ["start", "groups", "synapses", "thresholds", "resets", "end"]
 
 
 def connectivity(prm, seed):
-    """Fixed in-degree sources: (src_e, tgt_e, src_i, tgt_i) int32 arrays.
+    """Fixed in-degree sources, yielded per population as (pop, sources, targets) int32.
 
-    src_e indexes E (0 .. N_E-1), src_i indexes I (0 .. N_I-1); targets index all N.
-    Target j's C_E excitatory sources are src_e[j*C_E:(j+1)*C_E] (likewise for I).
+    pop "e": sources index E (0 .. N_E-1); pop "i": sources index I (0 .. N_I-1);
+    targets index all N. Target j's C_E excitatory sources are
+    sources[j*C_E:(j+1)*C_E] (likewise for I). One default_rng(seed) stream draws
+    all E sources first, then all I sources. Yielding one population at a time
+    keeps Brian2's copies of the other population's arrays out of the peak memory.
     """
     rng = np.random.default_rng(seed)
     n = prm["n"]
-    src_e = rng.integers(0, prm["n_e"], size=n * prm["c_e"], dtype=np.int32)
-    src_i = rng.integers(0, prm["n_i"], size=n * prm["c_i"], dtype=np.int32)
-    tgt_e = np.repeat(np.arange(n, dtype=np.int32), prm["c_e"])
-    tgt_i = np.repeat(np.arange(n, dtype=np.int32), prm["c_i"])
-    return src_e, tgt_e, src_i, tgt_i
+    for pop, n_src, c in (("e", prm["n_e"], prm["c_e"]), ("i", prm["n_i"], prm["c_i"])):
+        src = rng.integers(0, n_src, size=n * c, dtype=np.int32)
+        tgt = np.repeat(np.arange(n, dtype=np.int32), c)
+        yield pop, src, tgt
+        del src, tgt
 
 
 def build(b2, prm, seed, semantics, ext):
@@ -119,19 +123,19 @@ def build(b2, prm, seed, semantics, ext):
         objects.append(b2.PoissonInput(group, "v", N=prm["c_e"],
                                        rate=prm["nu_ext_per_ms"] / ms, weight="J"))
 
-    src_e, tgt_e, src_i, tgt_i = connectivity(prm, seed)
-    syn_e = b2.Synapses(pop_e, group, on_pre="v_post += J", delay=delay * ms,
-                        namespace=ns, name="syn_e")
-    syn_e.connect(i=src_e, j=tgt_e)
-    syn_i = b2.Synapses(pop_i, group, on_pre="v_post += J_I", delay=delay * ms,
-                        namespace=ns, name="syn_i")
-    syn_i.connect(i=src_i, j=tgt_i)
-    out_degree = np.concatenate([np.bincount(src_e, minlength=prm["n_e"]),
-                                 np.bincount(src_i, minlength=prm["n_i"])])
-    del src_e, tgt_e, src_i, tgt_i
+    syns, degrees = [], []
+    for pop, src, tgt in connectivity(prm, seed):
+        source, jump, size = (pop_e, "J", prm["n_e"]) if pop == "e" else (pop_i, "J_I", prm["n_i"])
+        syn = b2.Synapses(source, group, on_pre=f"v_post += {jump}", delay=delay * ms,
+                          namespace=ns, name=f"syn_{pop}")
+        syn.connect(i=src, j=tgt)
+        syns.append(syn)
+        degrees.append(np.bincount(src, minlength=size))
+        del src, tgt
+    out_degree = np.concatenate(degrees)
 
     spikes = b2.SpikeMonitor(group, name="spikes")
-    net = b2.Network(*objects, syn_e, syn_i, spikes)
+    net = b2.Network(*objects, *syns, spikes)
     if nest_like:
         net.schedule = NEST_SCHEDULE
     return net, spikes, out_degree
@@ -176,6 +180,11 @@ def run(args, prm):
 
     if standalone:
         b2.device.build(directory=directory, compile=True, run=False, with_output=False)
+        # the connectivity is on disk now; drop Brian2's in-memory copies (GBs at
+        # order 10000) so they do not sit next to the running binary
+        for name, arr in b2.device.static_arrays.items():
+            b2.device.static_arrays[name] = arr[:1].copy()
+        gc.collect()
         t3 = time.perf_counter()
         b2.device.run(directory=directory, with_output=False)
         t4 = time.perf_counter()

@@ -24,6 +24,11 @@ NEST's example reports Create..Connect as its "building time" and
 Prepare+Run+Cleanup (Simulate) as its "simulation time": those are
 build_s - prepare_s and prepare_s + sim_s here.
 
+Large networks: NEST allows at most 134217726 connections per synapse model and
+virtual process, so at order 10000 (200 M E connections) with one thread the E
+targets are connected in parts with copies of the "excitatory" model
+(e_connect_parts in the record).
+
 Random numbers: rng_seed = --seed; NEST draws from one stream per virtual process
 (= thread here), so the same seed gives a different network and input for a
 different --threads.
@@ -34,12 +39,15 @@ synapses (default 1e6: reading 15.6 M connections through GetConnections did
 not finish in 14 min here), else "expected". At order 500 the two differ by 1e-5.
 """
 
+import math
 import os
 import time
 
 import numpy as np
 
 from brunel_workload import main, peak_rss_mb, summarize
+
+E_PART_LIMIT = 120_000_000      # E connections per synapse model and thread (NEST: < 134217726)
 
 
 def run(args, prm):
@@ -67,9 +75,19 @@ def run(args, prm):
     nest.Connect(noise, nodes, syn_spec="excitatory")
     nest.Connect(nodes, recorder)
     t_conn = time.perf_counter()
-    nest.Connect(nodes_e, nodes, {"rule": "fixed_indegree", "indegree": prm["c_e"],
-                                  "allow_autapses": True, "allow_multapses": True},
-                 "excitatory")
+    # NEST counts connections per synapse model and virtual process and stops at
+    # MAX_LCID - 1 (134217726); beyond that the E targets are split into parts, each
+    # with its own copy of the "excitatory" model (same rule, same statistics).
+    parts = math.ceil(prm["n"] * prm["c_e"] / args.threads / E_PART_LIMIT)
+    bounds = np.linspace(0, prm["n"], parts + 1).round().astype(int)
+    for k in range(parts):
+        model = "excitatory"
+        if parts > 1:
+            model = f"excitatory_{k}"
+            nest.CopyModel("excitatory", model)
+        nest.Connect(nodes_e, nodes[int(bounds[k]):int(bounds[k + 1])],
+                     {"rule": "fixed_indegree", "indegree": prm["c_e"],
+                      "allow_autapses": True, "allow_multapses": True}, model)
     nest.Connect(nodes_i, nodes, {"rule": "fixed_indegree", "indegree": prm["c_i"],
                                   "allow_autapses": True, "allow_multapses": True},
                  "inhibitory")
@@ -86,8 +104,9 @@ def run(args, prm):
     step = np.rint(np.asarray(events["times"]) / prm["dt_ms"]).astype(np.int64) - 1
     rss = peak_rss_mb()
 
-    n_syn = (nest.GetDefaults("excitatory")["num_connections"]
-             + nest.GetDefaults("inhibitory")["num_connections"])
+    n_syn = nest.GetDefaults("inhibitory")["num_connections"] + sum(
+        nest.GetDefaults(m)["num_connections"]
+        for m in ["excitatory"] + [f"excitatory_{k}" for k in range(parts) if parts > 1])
     out_degree = None
     if n_syn <= args.degree_limit:
         sources = np.asarray(nest.GetConnections(source=nodes, target=nodes).get("source"))
@@ -100,6 +119,7 @@ def run(args, prm):
         sim_cpu_s=c_end - c_run, connect_s=t_prep - t_conn, prepare_s=t_run - t_prep,
         example_build_s=t_prep - t0, example_sim_s=t_end - t_prep,
         recurrent_synapses=int(n_syn) - prm["n"],   # minus the generator's connections
+        e_connect_parts=parts,
         threads_used=int(nest.GetKernelStatus("local_num_threads")))
 
 

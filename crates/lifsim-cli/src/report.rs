@@ -4,6 +4,8 @@
 use crate::plot::ReportFigure;
 use lifsim::analysis::SpikeStatistics;
 use lifsim::config::NoiseKind;
+use lifsim::model::ByPopulation;
+use lifsim::summary::PopulationStatistics;
 use lifsim::units::{Dimension, format_quantity};
 use lifsim::{Recording, Simulation, Summary, TimeGrid};
 use lifsim_io::OutputSet;
@@ -66,7 +68,7 @@ fn figure_html(html: &mut String, figure: &ReportFigure) {
 /// # Errors
 /// Any drawing or I/O error.
 pub fn add_run_report(out: &mut OutputSet, summary: &Summary, sim: &Simulation, rec: &Recording) -> io::Result<()> {
-    let figures = crate::plot::add_run_figures(out, sim, rec)?;
+    let figures = crate::plot::add_run_figures(out, sim, rec, &summary.theory)?;
     let html = run_report(summary, &figures);
     out.add("report.html", |w| w.write_all(html.as_bytes()))
 }
@@ -77,15 +79,22 @@ pub fn run_report(summary: &Summary, figures: &[ReportFigure]) -> String {
     let mut html = String::new();
     html.push_str("<h2>Parameters</h2>\n<table>\n<tr><th>key</th><th>value</th></tr>\n");
     for (key, value) in parameters(summary) {
-        let _ = writeln!(html, "<tr><td><code>{key}</code></td><td class=\"num\">{}</td></tr>", escape(&value));
+        let _ =
+            writeln!(html, "<tr><td><code>{}</code></td><td class=\"num\">{}</td></tr>", escape(&key), escape(&value));
     }
     html.push_str("</table>\n<h2>Spike statistics</h2>\n<table>\n<tr><th>quantity</th><th>value</th></tr>\n");
     for (quantity, value) in statistics(&summary.analysis) {
         let _ = writeln!(html, "<tr><td>{quantity}</td><td class=\"num\">{}</td></tr>", escape(&value));
     }
-    html.push_str("</table>\n<h2>Simulation vs theory</h2>\n");
+    html.push_str("</table>\n");
+    if let Some(populations) = &summary.populations {
+        population_table(&mut html, summary, populations);
+    }
+    html.push_str("<h2>Simulation vs theory</h2>\n");
     let rows = comparisons(summary);
-    if rows.is_empty() {
+    if rows.is_empty() && summary.populations.is_some() {
+        html.push_str("<p>The populations above are compared with the mean-field theory (Brunel 2000).</p>\n");
+    } else if rows.is_empty() {
         html.push_str(
             "<p>No closed-form theory applies to this setup (the free-membrane moments need <code>neuron.v_th = \
              \"none\"</code>; the firing rate and ISI CV need constant input with a threshold and white, tutorial \
@@ -113,6 +122,47 @@ pub fn run_report(summary: &Summary, figures: &[ReportFigure]) -> String {
     page("lifsim run report", &html)
 }
 
+/// A network's populations: size, rate and ISI CV in the analysis window against the
+/// mean-field theory (Brunel 2000).
+fn population_table(html: &mut String, summary: &Summary, populations: &ByPopulation<PopulationStatistics>) {
+    html.push_str(
+        "<h2>Populations</h2>\n<table>\n<tr><th>population</th><th>n</th><th>rate ± SE</th><th>mean-field rate</th>\
+         <th>difference (standard errors)</th><th>ISI CV</th><th>mean-field CV</th><th>Fano factor</th></tr>\n",
+    );
+    let number = |x: f64, digits: usize| if x.is_finite() { format!("{x:.digits$}") } else { "undefined".into() };
+    for (name, p) in &populations.0 {
+        let s = &p.statistics;
+        let theory = summary.theory.populations.as_ref().and_then(|t| t.get(name)).and_then(Option::as_ref);
+        let (rate, cv) = theory.map_or(("n/a".to_string(), "n/a".to_string()), |t| {
+            (format!("{} Hz", number(t.rate_hz, 3)), number(t.cv_isi, 4))
+        });
+        let z = match theory {
+            Some(t) if s.rate_se_hz > 0.0 => format!("{:+.2}", (s.rate_hz - t.rate_hz) / s.rate_se_hz),
+            _ => "n/a".into(),
+        };
+        let cells = [
+            escape(name),
+            p.n.to_string(),
+            format!("{} ± {} Hz", number(s.rate_hz, 3), number(s.rate_se_hz, 3)),
+            rate,
+            z,
+            number(s.cv_isi, 4),
+            cv,
+            number(s.fano, 4),
+        ];
+        html.push_str("<tr>");
+        for (i, cell) in cells.iter().enumerate() {
+            let class = if i == 0 { "" } else { " class=\"num\"" };
+            let _ = write!(html, "<td{class}>{}</td>", escape(cell));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str(
+        "</table>\n<p>The rate's standard error is that of independent neurons; neurons of a network are \
+         correlated, so differences of a few standard errors need not mean a disagreement.</p>\n",
+    );
+}
+
 /// The tutorial's report: an introduction, then each exercise's figure with its heading.
 pub fn tutorial_report(intro: &str, exercises: &[ReportFigure]) -> String {
     let mut html = format!("<p>{}</p>\n", escape(intro));
@@ -124,12 +174,30 @@ pub fn tutorial_report(intro: &str, exercises: &[ReportFigure]) -> String {
 
 /// Every configuration key with its value in human units (from the key table, so no key that
 /// changes a result is left out), and the number of steps.
-fn parameters(summary: &Summary) -> Vec<(&'static str, String)> {
-    let mut rows: Vec<(&'static str, String)> = lifsim::config::KEYS
-        .iter()
-        .map(|key| (key.name, summary.config.value_text(key.name).unwrap_or_default().replace('"', "")))
-        .collect();
-    rows.insert(3, ("steps", summary.steps.to_string()));
+fn parameters(summary: &Summary) -> Vec<(String, String)> {
+    let config = &summary.config;
+    let text = |key: &str| config.value_text(key).unwrap_or_default().replace('"', "");
+    let mut rows: Vec<(String, String)> =
+        lifsim::config::KEYS.iter().map(|key| (key.name.into(), text(key.name))).collect();
+    rows.insert(3, ("steps".into(), summary.steps.to_string()));
+    // A network's own keys, addressed as on the command line.
+    for population in &config.populations {
+        let keys =
+            lifsim::config::POPULATION_KEYS.iter().map(|k| k.name).chain(population.overrides.iter().map(|(k, _)| *k));
+        for key in keys.filter(|&k| k != "name") {
+            let address = format!("population.{}.{key}", population.name);
+            rows.push((address.clone(), text(&address)));
+        }
+    }
+    for connection in &config.connections {
+        for key in lifsim::config::CONNECTION_KEYS.iter().map(|k| k.name) {
+            let address = format!("connection.{}.{key}", connection.address());
+            let value = text(&address);
+            if !value.is_empty() && !(connection.name.is_none() && key == "name") {
+                rows.push((address, value));
+            }
+        }
+    }
     rows
 }
 

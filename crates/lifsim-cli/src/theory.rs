@@ -26,6 +26,24 @@ pub fn theory(args: &TheoryArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let volt = |x: f64| display_quantity(x, Dimension::Voltage, 6);
+    if let Some(populations) = &values.populations {
+        println!("mean field (Brunel 2000): each population's self-consistent stationary state");
+        for (name, theory) in &populations.0 {
+            match theory {
+                Some(t) => println!(
+                    "{name:<12} rate {:>12.6} Hz   ISI CV {:>8.4}   mu {:>12}   sigma_v {:>12}",
+                    t.rate_hz,
+                    t.cv_isi,
+                    volt(t.mu_v),
+                    volt(t.sigma_v)
+                ),
+                None => println!(
+                    "{name:<12} n/a (the mean field needs constant drive, a threshold and white, tutorial, Poisson or no noise, and a stationary state)"
+                ),
+            }
+        }
+        return Ok(());
+    }
     let rows: [(&str, Option<String>); 10] = [
         ("mu = e_l + r_m i_mean", Some(volt(sim.mu()))),
         ("white-noise sigma_v", lifsim::theory::equivalent_sigma_v(&sim).map(volt)),

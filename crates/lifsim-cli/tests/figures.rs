@@ -113,3 +113,51 @@ fn report_lists_every_key_and_the_summarys_statistics() {
     let rate = summary["analysis"]["rate_hz"].as_f64().unwrap();
     assert!(html.contains(&format!("{rate:.3} Hz")), "the report shows summary.json's rate {rate:.3} Hz");
 }
+
+/// A network run: the raster by population, the distributions, the population table in the
+/// report, `populations` in summary.json (with the mean field in `theory`), and the population
+/// arrays in results.npz.
+#[test]
+fn a_network_run_writes_its_populations() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("network.toml");
+    std::fs::write(
+        &config,
+        "[simulation]\nt_max = \"300 ms\"\ndt = \"0.1 ms\"\n[neuron]\ne_l = 0\nv_reset = \"10 mV\"\nv_th = \"20 mV\"\nt_ref = \"2 ms\"\n\
+         [input]\ni_mean = 0\nnoise = \"poisson\"\nrate_e = \"25 kHz\"\nweight_e = \"0.1 mV\"\n\
+         [[population]]\nname = \"E\"\nn = 80\n[[population]]\nname = \"I\"\nn = 20\n\
+         [[connection]]\nfrom = \"E\"\nto = \"I\"\nin_degree = 8\n[[connection]]\nfrom = \"I\"\nto = \"E\"\nin_degree = 2\nweight = \"-0.4 mV\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_lifsim"))
+        .args(["run", config.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for name in ["raster", "distributions", "voltage", "moments"] {
+        check_figure(&out, name);
+    }
+    let html = report(&out);
+    assert!(html.contains("<h2>Populations</h2>") && html.contains("mean-field rate"), "population table");
+    assert!(html.contains("<code>connection.I-&gt;E.weight</code>"), "the network's keys in the parameters");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["populations"]["E"]["n"], 80);
+    assert!(summary["populations"]["I"]["rate_hz"].as_f64().unwrap() > 0.0);
+    assert!(summary["theory"]["populations"]["E"]["rate_hz"].as_f64().unwrap() > 0.0);
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(out.join("results.npz")).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut archive.by_name(&format!("{name}.npy")).unwrap(), &mut bytes).unwrap();
+        bytes
+    };
+    let names = read("population_names");
+    assert!(String::from_utf8_lossy(&names).contains("'descr': '<U1'"), "unicode names");
+    let offsets = read("population_offsets");
+    let header = u16::from_le_bytes([offsets[8], offsets[9]]) as usize + 10;
+    let values: Vec<u64> =
+        offsets[header..].chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
+    assert_eq!(values, [0, 80, 100]);
+    assert!(String::from_utf8_lossy(&read("population_activity")).contains("'shape': (2, 3000)"));
+}

@@ -23,7 +23,9 @@ impl Figure for HistogramPlot<'_> {
         let count = rec.histograms.len().max(1);
         let columns = count.min(3);
         let panels = area.split_evenly((count.div_ceil(columns), columns));
-        let theory = sim.neuron().v_th.is_none().then(|| theory::free_membrane_moments(sim));
+        // The free membrane's closed form is an ensemble's; a network's neurons are coupled.
+        let free = sim.neuron().v_th.is_none() && sim.network().is_none();
+        let theory = free.then(|| theory::free_membrane_moments(sim));
         for (half, hist) in panels.iter().zip(&rec.histograms) {
             let edges: Vec<f64> = hist.edges.iter().map(|e| e * 1e3).collect();
             let total = hist.counts.iter().sum::<u64>().max(1) as f64;

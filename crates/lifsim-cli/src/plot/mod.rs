@@ -2,6 +2,7 @@
 
 mod convergence;
 mod histograms;
+mod network;
 mod spikes;
 pub mod style;
 mod sweep;
@@ -9,17 +10,20 @@ mod voltage;
 
 pub use convergence::DtStudyPlot;
 pub use histograms::HistogramPlot;
+pub use network::{DistributionsPlot, NetworkRasterPlot};
 pub use spikes::{CountsPlot, RasterPlot};
 pub use style::{Figure, RunView, add_figure};
 pub use sweep::SweepPlot;
 pub use voltage::{MomentsPlot, VoltagePlot};
 
+use lifsim::theory::TheoryValues;
 use lifsim::{Recording, Simulation};
 use lifsim_io::OutputSet;
 use std::io;
 
 /// Every figure a run may draw (those of [`add_run_figures`]).
-pub const RUN_FIGURES: [&str; 6] = ["voltage", "moments", "histograms", "raster", "isi", "spike_counts"];
+pub const RUN_FIGURES: [&str; 7] =
+    ["voltage", "moments", "histograms", "raster", "isi", "spike_counts", "distributions"];
 
 /// Traces drawn in a run's `voltage` figure.
 const RUN_TRACES: usize = 5;
@@ -51,8 +55,13 @@ impl ReportFigure {
 ///
 /// # Errors
 /// Any drawing or I/O error.
-pub fn add_run_figures(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -> io::Result<Vec<ReportFigure>> {
-    let free = sim.neuron().v_th.is_none();
+pub fn add_run_figures(
+    out: &mut OutputSet,
+    sim: &Simulation,
+    rec: &Recording,
+    theory: &TheoryValues,
+) -> io::Result<Vec<ReportFigure>> {
+    let free = sim.neuron().v_th.is_none() && sim.network().is_none();
     let theory_note = if free {
         "The dashed curves are the exact mean and variance of the free membrane under the same discrete scheme."
     } else {
@@ -92,13 +101,34 @@ pub fn add_run_figures(out: &mut OutputSet, sim: &Simulation, rec: &Recording) -
             },
         )?);
     }
-    figures.push(ReportFigure::draw(
-        out,
-        "raster",
-        &RasterPlot(RunView::new(sim, rec, "Spikes")),
-        "Spike times of the first neurons, and the population rate (spikes per neuron per step divided by dt), \
-         raw and smoothed.",
-    )?);
+    if sim.network().is_some() {
+        let plot = NetworkRasterPlot {
+            view: RunView::new(sim, rec, "Spikes by population"),
+            theory: theory.populations.as_ref(),
+        };
+        figures.push(ReportFigure::draw(
+            out,
+            "raster",
+            &plot,
+            "Spike times of the first neurons of each population (in proportion to its size), and each \
+             population's rate (spikes per neuron per second, smoothed) with its mean-field rate dashed.",
+        )?);
+        figures.push(ReportFigure::draw(
+            out,
+            "distributions",
+            &DistributionsPlot(RunView::new(sim, rec, "Per-neuron rates and ISI CVs")),
+            "The distribution of each neuron's firing rate and ISI CV in the analysis window, by population \
+             (neurons with fewer than two intervals have no CV).",
+        )?);
+    } else {
+        figures.push(ReportFigure::draw(
+            out,
+            "raster",
+            &RasterPlot(RunView::new(sim, rec, "Spikes")),
+            "Spike times of the first neurons, and the population rate (spikes per neuron per step divided by dt), \
+             raw and smoothed.",
+        )?);
+    }
     if let Some(isi) = CountsPlot::isi(rec, "Interspike intervals".into()) {
         figures.push(ReportFigure::draw(
             out,

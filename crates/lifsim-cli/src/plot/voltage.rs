@@ -131,7 +131,9 @@ impl Figure for MomentsPlot<'_> {
         let halves = area.split_evenly((1, 2));
         let times: Vec<f64> = self.0.rec.grid.times().map(|t| t * MS).collect();
         // The theory is the free membrane's: it applies only without a threshold.
-        let theory = self.0.sim.neuron().v_th.is_none().then(|| theory::free_membrane_moments(self.0.sim));
+        let sim = self.0.sim;
+        let theory =
+            (sim.neuron().v_th.is_none() && sim.network().is_none()).then(|| theory::free_membrane_moments(sim));
         let panels = [
             ("mean", "⟨V⟩ (mV)", MV, &self.0.rec.v_mean, theory.as_ref().map(|m| &m.mean)),
             ("variance", "Var V (mV²)", MV * MV, &self.0.rec.v_var, theory.as_ref().map(|m| &m.var)),
