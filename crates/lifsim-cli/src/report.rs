@@ -193,7 +193,7 @@ fn parameters(summary: &Summary) -> Vec<(String, String)> {
         for key in lifsim::config::CONNECTION_KEYS.iter().map(|k| k.name) {
             let address = format!("connection.{}.{key}", connection.address());
             let value = text(&address);
-            if !value.is_empty() && !(connection.name.is_none() && key == "name") {
+            if !value.is_empty() {
                 rows.push((address, value));
             }
         }
