@@ -13,7 +13,7 @@
 //! ```
 
 use crate::analysis::SpikeStatistics;
-use crate::config::{Config, Key, KeyKind, Value, describe_settings};
+use crate::config::{Config, KeyKind, Value, describe_settings};
 use crate::error::{AxisError, Error, excerpt};
 use crate::memory::MemoryEstimate;
 use crate::model::Simulation;
@@ -45,7 +45,9 @@ impl Axis {
     /// Parses `KEY=START:STOP:COUNT` (COUNT evenly spaced values, both ends included; for
     /// quantity and count keys) or `KEY=V1,V2,...`. Values may carry units:
     /// `input.i_mean=100pA:400pA:7`, `simulation.dt=1 ms,0.5 ms,0.1 ms`,
-    /// `simulation.crossing=grid,bridge`.
+    /// `simulation.crossing=grid,bridge`. Keys joined by `+` take the same values together
+    /// (`connection.I->E.weight+connection.I->I.weight=-0.4mV:-0.7mV:4` sweeps Brunel's `g`):
+    /// they must take the same kind of value.
     ///
     /// # Errors
     /// [`Error::UnknownKey`] or [`Error::Param`] naming the key and the bad value.
@@ -62,7 +64,17 @@ impl Axis {
         })?;
         let key = key.trim();
         let bad = |expected: &str| AxisError { key: excerpt(key), values: excerpt(body), expected: expected.into() };
-        let kind = Key::find(key)?.kind();
+        let keys: Vec<&str> = key.split('+').map(str::trim).collect();
+        let kind = Config::key_kind(keys[0])?;
+        for other in &keys[1..] {
+            if Config::key_kind(other)? != kind {
+                return Err(bad(&format!(
+                    "keys of one kind joined by '+' ({other} takes another kind of value than {})",
+                    keys[0]
+                ))
+                .into());
+            }
+        }
         let number = |text: &str| -> Result<Value, AxisError> {
             let text = text.trim().trim_matches('"');
             match kind {
@@ -98,14 +110,15 @@ impl Axis {
         if values.is_empty() {
             return Err(bad("at least one value").into());
         }
-        let mut probe = Config::default();
         for value in &values {
-            probe.set(key, value).map_err(|e| match e {
-                Error::Param(e) => Error::from(bad(&e.expected)),
-                other => other,
-            })?;
+            for key in &keys {
+                Config::check_value(key, value).map_err(|e| match e {
+                    Error::Param(e) => Error::from(bad(&e.expected)),
+                    other => other,
+                })?;
+            }
         }
-        Ok(Axis { key: key.to_string(), values })
+        Ok(Axis { key: keys.join("+"), values })
     }
 }
 
@@ -141,8 +154,10 @@ pub fn points(axes: &[Axis]) -> Vec<Point> {
 /// The first value [`Config::set`] rejects.
 pub fn configure(base: &Config, point: &Point) -> Result<Config, Error> {
     let mut config = base.clone();
-    for (key, value) in point {
-        config.set(key, value)?;
+    for (keys, value) in point {
+        for key in keys.split('+') {
+            config.set(key, value)?;
+        }
     }
     Ok(config)
 }
@@ -377,5 +392,26 @@ mod tests {
             assert!(Axis::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(points(&[]).len(), 1);
+    }
+
+    /// Keys joined by `+` take each value together: Brunel's g moves both inhibitory weights.
+    #[test]
+    fn joint_keys_move_together() {
+        let base = Config::from_toml_str(
+            "[simulation]\ndt = \"0.1 ms\"\n[[population]]\nname = \"E\"\nn = 8\n[[population]]\nname = \"I\"\nn = 2\n\
+             [[connection]]\nfrom = \"I\"\nto = \"E\"\nin_degree = 1\n[[connection]]\nfrom = \"I\"\nto = \"I\"\nin_degree = 1\n",
+        )
+        .unwrap();
+        let axis = Axis::parse("connection.I->E.weight+connection.I->I.weight=-0.4mV:-0.6mV:3").unwrap();
+        assert_eq!(axis.key, "connection.I->E.weight+connection.I->I.weight");
+        let sweep = Sweep::new(&base, vec![axis]).unwrap();
+        for (point, expected) in sweep.points().iter().zip([-0.4e-3, -0.5e-3, -0.6e-3]) {
+            let weights: Vec<f64> = point.config.connections.iter().map(|c| c.weight).collect();
+            assert!(weights.iter().all(|w| (w - expected).abs() < 1e-15), "{weights:?}");
+        }
+        // Keys of different kinds cannot be joined; a network key of a missing population fails at its point.
+        assert!(Axis::parse("connection.I->E.weight+population.E.n=1,2").is_err());
+        let missing = Axis::parse("population.X.n=1,2").unwrap();
+        assert!(matches!(Sweep::new(&base, vec![missing]), Err(Error::AtPoint { .. })));
     }
 }

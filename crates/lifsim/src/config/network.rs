@@ -189,11 +189,13 @@ fn unknown(name: &str, valid: &str) -> Error {
     Error::UnknownKey { key: excerpt(name), hint: format!("; expected {valid}") }
 }
 
-/// The kind of value the key `name` takes (network addresses included).
+/// The kind of value the key `name` takes (network addresses included; for keys a sweep joins
+/// with `+`, the first key's).
 ///
 /// # Errors
 /// [`Error::UnknownKey`] for a key lifsim does not know.
 pub(crate) fn kind(name: &str) -> Result<KeyKind, Error> {
+    let name = name.split('+').next().unwrap_or(name).trim();
     Ok(match address(name)? {
         Address::Base(row) | Address::Override(_, row) => row.kind(),
         Address::Population(_, row) => row.kind(),
@@ -301,6 +303,23 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Checks `value` for the key `name` (its type and unit) without a configuration to set
+    /// it in: the population or connection it addresses need not exist.
+    ///
+    /// # Errors
+    /// [`Error::UnknownKey`] or [`Error::Param`] naming the key.
+    pub fn check_value(name: &str, value: &Value) -> Result<(), Error> {
+        let named = |e: ParamError| Error::from(ParamError { key: excerpt(name), ..e });
+        match address(name)? {
+            Address::Base(row) | Address::Override(_, row) => row.read(&mut Config::default(), value).map_err(named),
+            Address::Population(_, row) => {
+                let mut scratch = PopulationSection { name: "scratch".into(), n: 0, overrides: Vec::new() };
+                row.read(&mut scratch, value).map_err(named)
+            }
+            Address::Connection(_, row) => row.read(&mut ConnectionSection::new("a", "b", None), value).map_err(named),
+        }
     }
 
     /// The text of a network key's value (see [`Config::value_text`]).
