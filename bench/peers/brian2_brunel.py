@@ -7,7 +7,8 @@ group[:N_E], I is group[N_E:]. Two Synapses objects, E -> all (on_pre
 per-synapse variables. Fixed in-degree connectivity is drawn here with NumPy
 (``default_rng(seed)``): for every target C_E sources uniformly with replacement
 from E and C_I from I (autapses and multapses allowed), passed to
-``connect(i=..., j=...)``; so the realised out-degrees are known and
+``connect(i=..., j=...)`` (in calls of at most 25 M synapses, which keeps
+Brian2's temporary copies small at order 10000); so the realised out-degrees are known and
 synaptic_events is "actual". Brian2's writes to a variable flagged
 ``(unless refractory)`` are conditional on ``not_refractory``, so synaptic and
 external input arriving while a neuron is refractory is discarded, as in NEST.
@@ -76,6 +77,7 @@ TIMER_STOP = (
     " - _brunel_t0).count() << \" \"\n"
     "       << double(std::clock() - _brunel_c0) / CLOCKS_PER_SEC << std::endl;\n"
     "}")
+CONNECT_CHUNK = 25_000_000   # synapses per connect() call (bounds Brian2's temporary copies)
 NEST_SCHEDULE = ["start", "groups", "synapses", "thresholds", "resets", "end"]
 
 
@@ -128,7 +130,8 @@ def build(b2, prm, seed, semantics, ext):
         source, jump, size = (pop_e, "J", prm["n_e"]) if pop == "e" else (pop_i, "J_I", prm["n_i"])
         syn = b2.Synapses(source, group, on_pre=f"v_post += {jump}", delay=delay * ms,
                           namespace=ns, name=f"syn_{pop}")
-        syn.connect(i=src, j=tgt)
+        for a in range(0, src.size, CONNECT_CHUNK):
+            syn.connect(i=src[a:a + CONNECT_CHUNK], j=tgt[a:a + CONNECT_CHUNK])
         syns.append(syn)
         degrees.append(np.bincount(src, minlength=size))
         del src, tgt
@@ -180,10 +183,14 @@ def run(args, prm):
 
     if standalone:
         b2.device.build(directory=directory, compile=True, run=False, with_output=False)
-        # the connectivity is on disk now; drop Brian2's in-memory copies (GBs at
-        # order 10000) so they do not sit next to the running binary
+        # the connectivity is on disk now; drop Brian2's two in-memory copies of it
+        # (static arrays and the array cache: GBs at order 10000) so they do not sit
+        # next to the running binary
         for name, arr in b2.device.static_arrays.items():
             b2.device.static_arrays[name] = arr[:1].copy()
+        for var, arr in b2.device.array_cache.items():
+            if arr is not None and arr.nbytes > 1e6:
+                b2.device.array_cache[var] = None
         gc.collect()
         t3 = time.perf_counter()
         b2.device.run(directory=directory, with_output=False)

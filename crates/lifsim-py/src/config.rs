@@ -34,6 +34,33 @@ impl NativeConfig {
         Ok(self.inner.set(key, &value)?)
     }
 
+    /// Adds an empty population `name` (set its size with `population.NAME.n`).
+    fn add_population(&mut self, name: &str) -> Result<(), Failure> {
+        Ok(self.inner.add_population(name)?)
+    }
+
+    /// Adds a connection `source -> target`, with a `name` or addressed as `SOURCE->TARGET`.
+    #[pyo3(signature = (source, target, name=None))]
+    fn add_connection(&mut self, source: &str, target: &str, name: Option<&str>) -> Result<(), Failure> {
+        Ok(self.inner.add_connection(source, target, name)?)
+    }
+
+    /// The populations' names, in order.
+    fn population_names(&self) -> Vec<String> {
+        self.inner.populations.iter().map(|p| p.name.clone()).collect()
+    }
+
+    /// Each population's own keys (`neuron.*`, `input.*`), in the order set.
+    fn population_overrides(&self, name: &str) -> Vec<String> {
+        let population = self.inner.populations.iter().find(|p| p.name == name);
+        population.map(|p| p.overrides.iter().map(|(key, _)| key.to_string()).collect()).unwrap_or_default()
+    }
+
+    /// The connections' addresses (`E->I` or their names), in order.
+    fn connection_addresses(&self) -> Vec<String> {
+        self.inner.connections.iter().map(|c| c.address()).collect()
+    }
+
     /// The value of `key` as TOML text in human units; `None` for a derived default.
     fn value_text(&self, key: &str) -> Option<String> {
         self.inner.value_text(key)

@@ -38,8 +38,12 @@ impl From<PyErr> for Failure {
     }
 }
 
-/// The configuration key as a Python keyword: `neuron.tau_m` -> `tau_m`.
+/// The configuration key as a Python keyword: `neuron.tau_m` -> `tau_m`; a network key
+/// (`population.E.neuron.t_ref`, `connection.E->I.weight`) stays whole, as Python gives it.
 pub fn keyword(key: &str) -> &str {
+    if key.starts_with("population.") || key.starts_with("connection.") {
+        return key;
+    }
     key.rsplit_once('.').map_or(key, |(_, name)| name)
 }
 

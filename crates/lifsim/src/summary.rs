@@ -36,6 +36,9 @@ pub struct Summary {
     pub lifsim_version: &'static str,
     /// The whole configuration, defaults resolved, in SI units.
     pub config: Config,
+    /// The same configuration as TOML in human units, which reads back to an equal one
+    /// (`lifsim run` reads it; Python's `Result.config` is made from it).
+    pub config_toml: String,
     /// Seed of the random streams.
     pub seed: u64,
     /// Number of neurons.
@@ -72,6 +75,7 @@ impl Summary {
         Self {
             lifsim_version: env!("CARGO_PKG_VERSION"),
             config: config.resolved(),
+            config_toml: config.to_toml(),
             seed: sim.seed(),
             n: sim.n(),
             steps: sim.steps(),

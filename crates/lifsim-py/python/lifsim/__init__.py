@@ -13,6 +13,7 @@ and theory over a grid of configurations, as ``lifsim sweep`` does.
 """
 
 from ._config import PARAMETERS, Config, load_config
+from ._network import brunel2000
 from ._native import VERSION as __version__
 from ._result import Result, load, simulate
 from ._sweep import SWEEP_COLUMNS, sweep
@@ -21,6 +22,7 @@ __all__ = [
     "PARAMETERS",
     "SWEEP_COLUMNS",
     "Config",
+    "brunel2000",
     "Result",
     "load",
     "load_config",

@@ -73,6 +73,66 @@ class Config:
     def __reduce__(self) -> tuple[Any, ...]:
         return (Config.from_toml, (self.to_toml(),))
 
+    def set(self, key: str, value: Any) -> Config:
+        """Sets one configuration key by its full name (``"neuron.tau_m"``, or a network key:
+        ``"population.E.n"``, ``"population.E.neuron.t_ref"``, ``"connection.E->I.weight"``)
+        and returns this configuration."""
+        native = self._native.copy()
+        native.set(key, value)
+        object.__setattr__(self, "_native", native)
+        return self
+
+    def add_population(self, name: str, n: int, **params: Any) -> Config:
+        """Adds a population of `n` neurons; keywords of ``[neuron]`` and ``[input]``
+        (``t_ref="2 ms"``, ``rate_e="20 kHz"``) are its own values, the rest it takes from the
+        configuration. Returns this configuration, for chaining."""
+        native = self._native.copy()
+        native.add_population(name)
+        native.set(f"population.{name}.n", n)
+        for keyword, value in params.items():
+            key = key_of(keyword)
+            if not key.startswith(("neuron.", "input.")):
+                raise ValueError(f"{keyword}: a population takes only neuron and input keywords, not `{key}`")
+            native.set(f"population.{name}.{key}", value)
+        object.__setattr__(self, "_native", native)
+        return self
+
+    def connect(
+        self,
+        source: str,
+        target: str,
+        *,
+        in_degree: int | None = None,
+        probability: float | None = None,
+        weight: Any = None,
+        delay: Any = None,
+        name: str | None = None,
+    ) -> Config:
+        """Connects population `source` to `target`: each target draws `in_degree` sources at
+        random (with replacement, as NEST's ``fixed_indegree``), or each pair is connected
+        with `probability`; a spike makes the target's V jump by `weight` (negative:
+        inhibitory; default 0.1 mV) after `delay` (a whole number of steps; default 1.5 ms).
+        Give a `name` to a second connection between the same populations. Returns this
+        configuration, for chaining."""
+        native = self._native.copy()
+        native.add_connection(source, target, name)
+        address = f"connection.{name or f'{source}->{target}'}"
+        for field, value in (("in_degree", in_degree), ("probability", probability), ("weight", weight), ("delay", delay)):
+            if value is not None:
+                native.set(f"{address}.{field}", value)
+        object.__setattr__(self, "_native", native)
+        return self
+
+    @property
+    def populations(self) -> tuple[str, ...]:
+        """The populations' names, in order (empty for an ensemble)."""
+        return tuple(self._native.population_names())
+
+    @property
+    def connections(self) -> tuple[str, ...]:
+        """The connections' addresses (``"E->I"`` or their names), in order."""
+        return tuple(self._native.connection_addresses())
+
     def validate(self) -> Config:
         """Checks every value and range as a run would; `ValueError` naming the parameter."""
         self._native.validate()
@@ -111,7 +171,22 @@ class Config:
             text = self._native.value_text(key)
             if text is not None:
                 lines.append(f"    {name}={text},")
-        return "lifsim.Config(\n" + "\n".join(lines) + "\n)"
+        network = []
+        for population in self.populations:
+            own = [f"n={self._native.value_text(f'population.{population}.n')}"]
+            for key in self._native.population_overrides(population):
+                own.append(f"{key.split('.', 1)[1]}={self._native.value_text(f'population.{population}.{key}')}")
+            network.append(f".add_population({population!r}, {', '.join(own)})")
+        for address in self.connections:
+            source = self._native.value_text(f"connection.{address}.from")
+            target = self._native.value_text(f"connection.{address}.to")
+            fields = [
+                f"{field}={text}"
+                for field in ("in_degree", "probability", "weight", "delay", "name")
+                if (text := self._native.value_text(f"connection.{address}.{field}")) is not None
+            ]
+            network.append(f".connect({source}, {target}, {', '.join(fields)})")
+        return "lifsim.Config(\n" + "\n".join(lines) + "\n)" + "".join(network)
 
 
 def run_options(threads: Any, max_memory: Any) -> tuple[int | None, int | None]:

@@ -105,9 +105,39 @@ class Result:
 
     @property
     def config(self) -> Config:
-        """The configuration that produced this result (defaults resolved)."""
+        """The configuration that produced this result."""
+        if "config_toml" in self.summary:
+            return Config.from_toml(self.summary["config_toml"])
+        # summary.json of an older lifsim: the resolved sections in SI units.
         sections = self.summary["config"]
         return Config(**{name: value for body in sections.values() for name, value in body.items()})
+
+    @property
+    def populations(self) -> dict[str, dict[str, Any]]:
+        """A network's populations by name (empty for an ensemble): ``n``, ``first`` (index of
+        its first neuron), ``activity`` and ``rate_hz`` (its spikes per neuron per step, and
+        per second, at each step), ``analysis`` (rate, its SE, ISI CV, Fano factor in the
+        analysis window, as `analysis`) and ``theory`` (the mean-field ``rate_hz``, ``cv_isi``,
+        ``mu_v``, ``sigma_v``; None where it does not apply)."""
+        stats = self.summary.get("populations")
+        if not stats:
+            return {}
+        names = [str(name) for name in self._arrays["population_names"]]
+        offsets = self._arrays["population_offsets"]
+        activity = self._arrays["population_activity"]
+        theory = (self.summary.get("theory") or {}).get("populations") or {}
+        nan = float("nan")
+        return {
+            name: {
+                "n": int(offsets[p + 1] - offsets[p]),
+                "first": int(offsets[p]),
+                "activity": activity[p],
+                "rate_hz": activity[p] / self.dt,
+                "analysis": {key: nan if value is None else value for key, value in stats[name].items()},
+                "theory": theory.get(name),
+            }
+            for p, name in enumerate(names)
+        }
 
     def arrays(self) -> dict[str, NDArray[Any]]:
         """Every array under its name in ``results.npz``."""

@@ -49,11 +49,13 @@ def sweep(
     if not vary:
         raise ValueError("vary: expected at least one keyword to vary, e.g. {'i_mean': ('100 pA', '400 pA', 7)}")
     config = configured(config, params)
-    axes = [(key_of(name), values) for name, values in vary.items()]
+    # A keyword (`i_mean`), or a full key (`population.E.n`; several joined by `+` move together).
+    axes = [(name if "." in name else key_of(name), values) for name, values in vary.items()]
     threads, max_memory = run_options(threads, max_memory)
     native = _native.sweep(config._native, axes, threads, max_memory)
-    # Varied keys by their keyword (`input.i_mean` -> `i_mean`); the measures have no section.
-    table = {key.rsplit(".", 1)[-1]: np.asarray(column) for key, column in native.items()}
+    # Varied keys by the name they were given (`i_mean`, or a network key); the measures as they are.
+    given = {(name if "." in name else key_of(name)): name for name in vary}
+    table = {given.get(key, key): np.asarray(column) for key, column in native.items()}
     try:
         import pandas
     except ImportError:
