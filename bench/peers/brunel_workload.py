@@ -92,6 +92,7 @@ def parser(description, modes=None, default_mode=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--t-max", type=float, default=T_MAX_MS, help="simulated time, ms")
     p.add_argument("--jsonl", help="also append the record to this file")
+    p.add_argument("--tag", help="free-form label stored in the record (e.g. a measurement pass)")
     p.add_argument("--spikes-out", help="write neuron/step arrays of all spikes to this .npz")
     p.add_argument("--print-params", action="store_true",
                    help="print the derived parameters as JSON and exit")
@@ -173,6 +174,7 @@ def main(run, description, modes=None, default_mode=None, add_args=None):
     rec = run(args, prm)
     rec["process_s"] = time.perf_counter() - t0
     rec["loadavg_1m"] = _loadavg()
+    rec["tag"] = args.tag
     text = json.dumps(rec)
     print(text)
     sys.stdout.flush()

@@ -43,7 +43,7 @@ enum Command {
     Run(run::RunArgs),
     /// Print the full default configuration as commented TOML, with units.
     Config,
-    /// Reproduce the tutorial's exercises 2-12: one figure each and a report.html.
+    /// Reproduce the tutorial's exercises 2-13: one figure each and a report.html.
     Tutorial(tutorial::TutorialArgs),
     /// Print the theory's predictions (rate, ISI CV, moments) for a configuration.
     Theory(theory::TheoryArgs),

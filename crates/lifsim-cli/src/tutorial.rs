@@ -1,4 +1,4 @@
-//! `lifsim tutorial`: the deck's exercises 2-12, each with its own parameters and size, as one
+//! `lifsim tutorial`: the deck's exercises 2-13, each with its own parameters and size, as one
 //! figure per exercise (`exNN.png`/`.svg`) and a `report.html` that walks through them.
 //!
 //! The exercises are a table ([`EXERCISES`]): a name, a title, the settings on top of lifsim's
@@ -8,7 +8,7 @@
 use crate::failure::Failure;
 use crate::output;
 use crate::plot::{
-    CountsPlot, DtStudyPlot, HistogramPlot, MomentsPlot, RasterPlot, ReportFigure, RunView, VoltagePlot,
+    CountsPlot, CouplingPlot, DtStudyPlot, HistogramPlot, MomentsPlot, RasterPlot, ReportFigure, RunView, VoltagePlot,
 };
 use clap::Args;
 use lifsim::{Config, Recording, Simulation, Value};
@@ -52,6 +52,8 @@ enum Panel {
     Moments,
     /// The interspike intervals (left out when there are none).
     Intervals,
+    /// The run against the same neurons with the network given here (uncoupled).
+    Coupling { uncoupled: &'static str },
 }
 
 /// One exercise: its figure's name, title, settings (key, value as `--set` writes it), figure
@@ -59,6 +61,8 @@ enum Panel {
 struct Exercise {
     name: &'static str,
     title: &'static str,
+    /// `[[population]]` and `[[connection]]` tables (TOML), empty for an ensemble.
+    network: &'static str,
     settings: &'static [(&'static str, &'static str)],
     panel: Panel,
     caption: &'static str,
@@ -71,11 +75,20 @@ macro_rules! free {
     };
 }
 
+/// Exercise 13's network: the 500 tutorial neurons as one population, kicked by two random
+/// projections of opposite signs.
+const EX13_NETWORK: &str = "[[population]]\nname = \"all\"\nn = 500\n\
+    [[connection]]\nname = \"up\"\nfrom = \"all\"\nto = \"all\"\nin_degree = 20\nweight = \"1 mV\"\ndelay = \"1 ms\"\n\
+    [[connection]]\nname = \"down\"\nfrom = \"all\"\nto = \"all\"\nin_degree = 20\nweight = \"-1 mV\"\ndelay = \"1 ms\"\n";
+/// The same population without connections.
+const EX13_UNCOUPLED: &str = "[[population]]\nname = \"all\"\nn = 500\n";
+
 /// The exercises in the order of the deck.
 const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex02",
         title: "Exercises 2-3: Euler integration of V(t) with a sinusoidal input",
+        network: "",
         settings: &[
             ("simulation.n", "1"),
             ("neuron.v_th", "none"),
@@ -92,6 +105,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex04",
         title: "Exercise 4: one trace with stochastic input",
+        network: "",
         settings: free!("1"),
         panel: Panel::Voltage { traces: 1, mean: false, band: false },
         caption: "One neuron with the tutorial's noise I = I_mean (1 + 0.1 sqrt(t_max/dt) xi), xi ~ U(-1, 1): V \
@@ -100,6 +114,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex05",
         title: "Exercise 5: an ensemble of 50 realizations",
+        network: "",
         settings: free!("50"),
         panel: Panel::Voltage { traces: 50, mean: false, band: false },
         caption: "Fifty independent realizations of the same noisy neuron: they start together at E_L and spread as \
@@ -108,6 +123,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex06",
         title: "Exercise 6: the sample mean over realizations",
+        network: "",
         settings: free!("50"),
         panel: Panel::Voltage { traces: 50, mean: true, band: false },
         caption: "The ensemble mean (thick) follows the noise-free relaxation E_L + R I_mean (1 - exp(-t/tau_m)) \
@@ -116,6 +132,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex07",
         title: "Exercise 7: mean ± standard deviation",
+        network: "",
         settings: free!("50"),
         panel: Panel::Voltage { traces: 0, mean: true, band: true },
         caption: "The band is the mean ± one sample standard deviation (1/(n-1)); theory: the variance grows from 0 \
@@ -124,6 +141,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex08",
         title: "Exercise 8: histograms of V over 10 000 realizations",
+        network: "",
         settings: free!("10000"),
         panel: Panel::Histograms,
         caption: "V across 10 000 free membranes at t_max/10 and at the end of the run. The curves are Gaussians with \
@@ -133,6 +151,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex09",
         title: "Exercise 9: spikes, raster and population activity",
+        network: "",
         settings: &[("simulation.n", "500"), ("neuron.t_ref", "0")],
         panel: Panel::Raster,
         caption: "500 neurons with threshold -50 mV and reset to -70 mV, no refractory period. All start at E_L, so \
@@ -142,6 +161,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex10",
         title: "Exercise 10: refractory period 10 ms and the integration step",
+        network: "",
         settings: &[("simulation.n", "500")],
         panel: Panel::DtStudy,
         caption: "With t_ref = 10 ms, the same 500-neuron ensemble at dt = 1, 0.5, 0.25 and 0.1 ms (the noise keeps \
@@ -154,6 +174,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex11",
         title: "Exercise 11: functions, statistics checked against theory",
+        network: "",
         settings: free!("1000"),
         panel: Panel::Moments,
         caption: "The clean API in action: Config::default() + set(..) -> build() -> run() -> Recording, and \
@@ -164,6 +185,7 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex12",
         title: "Exercise 12: the NumPy figure",
+        network: "",
         settings: &[("simulation.n", "500")],
         panel: Panel::Voltage { traces: 50, mean: true, band: true },
         caption: "500 spiking neurons with t_ref = 10 ms, computed for all neurons at once: 50 thin traces, the mean \
@@ -172,10 +194,26 @@ const EXERCISES: &[Exercise] = &[
     Exercise {
         name: "ex12_isi",
         title: "Exercise 12 (extra): interspike intervals",
+        network: "",
         settings: &[("simulation.n", "500")],
         panel: Panel::Intervals,
         caption: "The ISIs of the same run; with t_ref = 10 ms and mean drive above threshold the neurons fire fairly \
                   regularly (CV well below 1).",
+    },
+    Exercise {
+        name: "ex13",
+        title: "Exercise 13: a network of kicks",
+        network: EX13_NETWORK,
+        settings: &[("simulation.t_max", "1 s")],
+        panel: Panel::Coupling { uncoupled: EX13_UNCOUPLED },
+        caption: "The 500 noisy neurons of exercise 10 (t_ref = 10 ms), now a network: every spike kicks the V of \
+                  20 randomly drawn partners by +1 mV and of 20 others by -1 mV, 1 ms later. Kicks of both signs \
+                  keep the mean input unchanged, so the activity does not explode; they add fluctuations (at about \
+                  40 Hz each neuron receives some 1600 kicks per second, a standard deviation of V of about \
+                  sqrt(tau_m r w^2 / 2) = 4 mV on top of the tutorial noise's 2.8 mV) and correlate neurons that \
+                  share partners. Driven above threshold (mean-driven), the neurons keep about their rate; the kicks \
+                  jitter their spike times. The second raster and rate are the same neurons with the same noise but \
+                  no kicks.",
     },
 ];
 
@@ -190,11 +228,17 @@ type Settings = Vec<(String, Value)>;
 impl Runs {
     /// The run of the defaults with `settings`, made on first use.
     fn get(&mut self, settings: &[(&str, Value)]) -> Result<&(Simulation, Recording), Failure> {
-        let key: Settings = settings.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        self.get_network("", settings)
+    }
+
+    /// The run of the defaults with the `network` tables (TOML) and `settings`.
+    fn get_network(&mut self, network: &str, settings: &[(&str, Value)]) -> Result<&(Simulation, Recording), Failure> {
+        let mut key: Settings = settings.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        key.push(("network".into(), Value::from(network)));
         let position = match self.0.iter().position(|(done, _)| *done == key) {
             Some(position) => position,
             None => {
-                let mut config = Config::default();
+                let mut config = Config::from_toml_str(network)?;
                 for (k, v) in settings {
                     config.set(k, v)?;
                 }
@@ -244,6 +288,12 @@ fn draw(out: &mut OutputSet, runs: &mut Runs, exercise: &Exercise) -> Result<Opt
             let (sim, rec) = runs.get(&settings)?;
             ReportFigure::draw(out, name, &MomentsPlot(RunView::new(sim, rec, title)), caption)?
         }
+        Panel::Coupling { uncoupled } => {
+            let without = runs.get_network(uncoupled, &settings)?.1.clone();
+            let (sim, rec) = runs.get_network(exercise.network, &settings)?;
+            let plot = CouplingPlot { coupled: RunView::new(sim, rec, title), uncoupled: &without };
+            ReportFigure::draw(out, name, &plot, caption)?
+        }
         Panel::Intervals => match CountsPlot::isi(&runs.get(&settings)?.1, title.into()) {
             Some(isi) => ReportFigure::draw(out, name, &isi, caption)?,
             None => return Ok(None),
@@ -267,7 +317,7 @@ pub fn tutorial(args: &TutorialArgs) -> Result<(), Failure> {
     output::commit(out)?;
     if !args.quiet {
         say!(
-            "lifsim: tutorial exercises 2-12 in {:.2} s; {} figures and report.html in {}",
+            "lifsim: tutorial exercises 2-13 in {:.2} s; {} figures and report.html in {}",
             started.elapsed().as_secs_f64(),
             shown.len(),
             args.out.display()

@@ -82,7 +82,7 @@ fn tutorial_draws_every_exercise_and_a_report_that_shows_them_in_order() {
     lifsim(&["tutorial", "--out", dir.path().to_str().unwrap(), "-q"]);
     let html = report(dir.path());
     let mut last = 0;
-    for name in ["ex02", "ex04", "ex05", "ex06", "ex07", "ex08", "ex09", "ex10", "ex11", "ex12"] {
+    for name in ["ex02", "ex04", "ex05", "ex06", "ex07", "ex08", "ex09", "ex10", "ex11", "ex12", "ex13"] {
         check_figure(dir.path(), name);
         let at = html.find(&format!("src=\"{name}.png\"")).unwrap_or_else(|| panic!("report.html shows {name}"));
         assert!(at > last, "{name} in exercise order");

@@ -10,7 +10,7 @@ mod voltage;
 
 pub use convergence::DtStudyPlot;
 pub use histograms::HistogramPlot;
-pub use network::{DistributionsPlot, NetworkRasterPlot};
+pub use network::{CouplingPlot, DistributionsPlot, NetworkRasterPlot};
 pub use spikes::{CountsPlot, RasterPlot};
 pub use style::{Figure, RunView, add_figure};
 pub use sweep::SweepPlot;

@@ -109,6 +109,71 @@ impl Figure for NetworkRasterPlot<'_> {
     }
 }
 
+/// The same neurons with and without coupling: their rasters one above the other, and the two
+/// population rates (exercise 13).
+pub struct CouplingPlot<'a> {
+    /// The coupled run, and the figure's title.
+    pub coupled: RunView<'a>,
+    /// The same neurons uncoupled.
+    pub uncoupled: &'a lifsim::Recording,
+}
+
+impl Figure for CouplingPlot<'_> {
+    fn title(&self) -> &str {
+        &self.coupled.title
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        const SHOWN: usize = 60;
+        let (coupled, uncoupled) = (self.coupled.rec, self.uncoupled);
+        let area = titled(root, &self.coupled.title)?;
+        let (top, bottom) = area.split_vertically((55).percent_height());
+        let t_end = (coupled.grid.span() * 1e3).max(coupled.grid.dt() * 1e3);
+        let shown = coupled.n.min(SHOWN);
+        let mut raster = panel(
+            &top,
+            &format!("the first {shown} neurons, coupled (top) and uncoupled (bottom)"),
+            0.0..t_end,
+            -0.5..2.0 * shown as f64 - 0.5,
+            ("time (ms)", "neuron"),
+        )?;
+        let runs = [(coupled, shown, "coupled", color(0)), (uncoupled, 0, "uncoupled", color(1))];
+        for &(rec, offset, label, color) in &runs {
+            let dot = color.filled();
+            let spikes = rec.spikes.neuron.iter().zip(&rec.spikes.step).filter(|(i, _)| (**i as usize) < shown);
+            raster
+                .draw_series(spikes.map(|(&i, &k)| {
+                    Circle::new((rec.grid.time(k as usize) * 1e3, (offset + i as usize) as f64), 2, dot)
+                }))?
+                .label(label)
+                .legend(legend_box(dot));
+        }
+        legend(&mut raster, SeriesLabelPosition::UpperRight)?;
+        let width = (RATE_WINDOW / coupled.grid.dt()).round().max(1.0) as usize;
+        let rate = |rec: &lifsim::Recording| {
+            boxcar(&rec.activity.iter().map(|a| a / rec.grid.dt()).collect::<Vec<_>>(), width)
+        };
+        let rates = [rate(coupled), rate(uncoupled)];
+        let (_, hi) = extent(rates.iter().flatten().copied());
+        let mut chart = panel(
+            &bottom,
+            &format!("population rate ({} ms boxcar)", RATE_WINDOW * 1e3),
+            0.0..t_end,
+            0.0..padded(0.0, hi.max(1.0), 0.08).end,
+            ("time (ms)", "rate (Hz)"),
+        )?;
+        for ((rec, _, label, color), rate) in runs.iter().zip(&rates) {
+            let line = color.stroke_width(2);
+            let points = rec.grid.times().map(|t| t * 1e3).zip(rate.iter().copied());
+            chart.draw_series(LineSeries::new(points, line))?.label(*label).legend(legend_line(line));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    }
+}
+
 /// Histograms of the per-neuron firing rates and ISI CVs in the analysis window, one colour
 /// per population (as fractions of the population, so that populations of any size compare).
 pub struct DistributionsPlot<'a>(pub RunView<'a>);
