@@ -63,7 +63,7 @@ pub enum Stream {
     InitialState = 2,
     /// Sub-step threshold crossing decisions (the Brownian bridge's uniforms).
     Crossing = 3,
-    /// The counts of Poisson input spikes (two 52-bit uniforms per neuron and step).
+    /// The counts of Poisson input spikes (two 64-bit words per neuron and step).
     PoissonInput = 4,
     /// A network's connections: the sources each target draws (keyed by the target, the
     /// projection in the counter word's upper 24 bits, see [`connection_block`]).
@@ -430,77 +430,83 @@ pub fn normals(words: [u32; 4]) -> [f32; 4] {
     [a, b, c, d]
 }
 
-/// A uniform number in the open interval (0, 1) with 52 random bits, from two words:
-/// `(m + 1/2) / 2^52`, `m` the top 52 of the 64 bits `hi:lo` (with 53 bits, `m + 1/2` would
-/// round up to `2^53` and give 1).
+/// The Poisson distribution of mean `lambda` by inversion with 64-bit integers: one 64-bit
+/// random word `u` gives the count `#{k : T_k < u}`, with `T_k = P(K <= k) 2^64` (rounded,
+/// computed once in f64 by additions and multiplications from `exp(-lambda)`), so a count is a
+/// few integer comparisons and the same on every CPU (and a GPU).
 ///
-/// ```
-/// let u = lifsim::rng::uniform_open52(u32::MAX, u32::MAX);
-/// assert!(u < 1.0 && u > 1.0 - 2.3e-16);
-/// assert!(lifsim::rng::uniform_open52(0, 0) > 0.0);
-/// ```
-#[inline(always)]
-pub fn uniform_open52(hi: u32, lo: u32) -> f64 {
-    let bits = (u64::from(hi) << 20) | u64::from(lo >> 12);
-    (bits as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0)
-}
-
-/// The Poisson distribution of mean `lambda` by inversion: one uniform number gives one count,
-/// the same on every CPU (only comparisons with a table computed once by additions and
-/// multiplications from `exp(-lambda)`).
-///
-/// `cdf[k] = P(K <= k)` up to the `k` where the remaining tail is below 1e-17 (below the
-/// resolution of a 52-bit uniform), and a guide table (Chen & Asau 1974) of as many entries
-/// says where the search for `u` starts, so a count costs one lookup and about one comparison.
+/// The table ends where the remaining tail is below `2^-64`. For small means (the table short,
+/// e.g. 25 entries at `lambda = 2`) the engine counts with one comparison per entry, without a
+/// branch, many neurons at once ([`PoissonTable::count_into`]); for longer tables by a binary
+/// search ([`PoissonTable::sample`]); both give the same counts.
 ///
 /// ```
 /// let table = lifsim::rng::PoissonTable::new(2.0);
-/// assert_eq!(table.sample(0.1), 0); // P(K = 0) = e^-2 = 0.135
-/// assert_eq!(table.sample(0.2), 1); // P(K <= 1) = 0.406
-/// assert_eq!(lifsim::rng::PoissonTable::new(0.0).sample(0.999), 0);
+/// // P(K = 0) = e^-2 = 0.135, P(K <= 1) = 0.406.
+/// assert_eq!(table.sample((0.1 * 2f64.powi(64)) as u64), 0);
+/// assert_eq!(table.sample((0.2 * 2f64.powi(64)) as u64), 1);
+/// assert_eq!(lifsim::rng::PoissonTable::new(0.0).sample(u64::MAX), 0);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoissonTable {
-    cdf: Vec<f64>,
-    guide: Vec<u32>,
+    thresholds: Vec<u64>,
 }
+
+/// Tables up to this long count by comparisons with every entry (a short, branch-free loop).
+const SHORT_TABLE: usize = 48;
 
 impl PoissonTable {
     /// The table for mean `lambda` (>= 0, at most a few hundred: `exp(-lambda)` must not
     /// underflow; the configuration caps it at 500).
     pub fn new(lambda: f64) -> Self {
+        const TWO_64: f64 = 18_446_744_073_709_551_616.0;
         let mut p = (-lambda).exp();
-        let mut cdf = vec![p];
+        let mut cdf = p;
+        let mut thresholds = Vec::new();
         let mut k = 0.0;
-        while (k <= lambda || p > 1e-17) && cdf.len() < 100_000 {
+        // Entries while the tail beyond them has probability above 2^-64 (5.4e-20).
+        loop {
+            // f64 -> u64 saturates at u64::MAX for cdf = 1.
+            thresholds.push((cdf * TWO_64) as u64);
+            if (k > lambda && p < 5.4e-20) || cdf >= 1.0 || thresholds.len() >= 100_000 {
+                break;
+            }
             k += 1.0;
             p *= lambda / k;
-            cdf.push(cdf[cdf.len() - 1] + p);
+            cdf += p;
         }
-        let m = cdf.len();
-        let mut guide = Vec::with_capacity(m);
-        let mut at = 0;
-        for g in 0..m {
-            let level = g as f64 / m as f64;
-            while at + 1 < m && cdf[at] < level {
-                at += 1;
-            }
-            guide.push(at as u32);
-        }
-        Self { cdf, guide }
+        Self { thresholds }
     }
 
-    /// The count for the uniform `u` in (0, 1): the smallest `k` with `u <= P(K <= k)` (one
-    /// past the table for `u` in its tail, below 1e-17).
+    /// The count for the 64-bit random word `u`: how many thresholds lie below it.
     #[inline(always)]
-    pub fn sample(&self, u: f64) -> u32 {
-        let g = ((u * self.guide.len() as f64) as usize).min(self.guide.len() - 1);
-        let mut k = self.guide[g] as usize;
-        while k < self.cdf.len() && self.cdf[k] < u {
-            k += 1;
-        }
-        k as u32
+    pub fn sample(&self, u: u64) -> u32 {
+        self.thresholds.partition_point(|&t| t < u) as u32
     }
+
+    /// `counts[j] = sample(words[j])` for every `j`: one pass over the lanes per table entry
+    /// for a short table (vectorized, no branch), a binary search per lane otherwise.
+    #[inline(always)]
+    pub fn count_into(&self, words: &[u64], counts: &mut [u32]) {
+        if self.thresholds.len() > SHORT_TABLE {
+            for (count, &u) in counts.iter_mut().zip(words) {
+                *count = self.sample(u);
+            }
+            return;
+        }
+        counts.iter_mut().for_each(|c| *c = 0);
+        for &t in &self.thresholds {
+            for (count, &u) in counts.iter_mut().zip(words) {
+                *count += u32::from(t < u);
+            }
+        }
+    }
+}
+
+/// The 64-bit word `hi:lo` of two Philox words.
+#[inline(always)]
+pub fn word64(hi: u32, lo: u32) -> u64 {
+    (u64::from(hi) << 32) | u64::from(lo)
 }
 
 /// Sample `sample` of `neuron`'s stream as a standard normal number (slow path; the engine
@@ -654,12 +660,19 @@ mod tests {
         for lambda in [0.05, 2.0, 13.7, 150.0] {
             let table = PoissonTable::new(lambda);
             let n = 400_000u32;
-            let counts: Vec<f64> = (0..n)
+            let words: Vec<u64> = (0..n)
                 .map(|i| {
                     let [a, b, _, _] = block(5, Stream::PoissonInput, u64::from(i), 0);
-                    f64::from(table.sample(uniform_open52(a, b)))
+                    word64(a, b)
                 })
                 .collect();
+            let mut fast = vec![0u32; words.len()];
+            table.count_into(&words, &mut fast);
+            let counts: Vec<f64> = words.iter().map(|&u| f64::from(table.sample(u))).collect();
+            assert!(
+                fast.iter().zip(&counts).all(|(&a, &b)| f64::from(a) == b),
+                "lambda {lambda}: the two searches agree"
+            );
             let nf = f64::from(n);
             let mean = counts.iter().sum::<f64>() / nf;
             let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (nf - 1.0);

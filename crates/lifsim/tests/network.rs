@@ -4,7 +4,7 @@
 
 use lifsim::model::integrate::{StepConstants, drive_of};
 use lifsim::model::{Network, Noise};
-use lifsim::rng::{ChunkStreams, PoissonTable, Stream, uniform_open52};
+use lifsim::rng::{ChunkStreams, PoissonTable, Stream, word64};
 use lifsim::{Config, Recording, Simulation, Value};
 
 /// A configuration from TOML text, built.
@@ -132,9 +132,9 @@ fn reference(sim: &Simulation) -> (Vec<(u32, u32)>, Vec<f64>) {
             let (pop, c) = (&pops[p], &constants[p]);
             let Noise::Poisson(input) = pop.input.noise else { panic!("the test network has Poisson input") };
             let [a, b, x, y] = streams.block(i, (k - 1) as u32);
-            let n_e = f64::from(PoissonTable::new(input.rate_e * sim.dt()).sample(uniform_open52(a, b)));
+            let n_e = f64::from(PoissonTable::new(input.rate_e * sim.dt()).sample(word64(a, b)));
             let external = if input.rate_i > 0.0 {
-                let n_i = f64::from(PoissonTable::new(input.rate_i * sim.dt()).sample(uniform_open52(x, y)));
+                let n_i = f64::from(PoissonTable::new(input.rate_i * sim.dt()).sample(word64(x, y)));
                 input.weight_i.mul_add(n_i, input.weight_e * n_e)
             } else {
                 input.weight_e * n_e

@@ -10,20 +10,20 @@
 use lifsim::Simulation;
 use lifsim::Value;
 use lifsim::model::integrate::{StepConstants, drive_per_step};
-use lifsim::rng::{PoissonTable, Stream, block, normal_sample, symmetric_sample, uniform_open52};
+use lifsim::rng::{PoissonTable, Stream, block, normal_sample, symmetric_sample, word64};
 
 mod support;
 use support::workload::workload;
 
-/// The documented Poisson jump of neuron `i` for `sample`: counts from the 52-bit uniforms of
-/// words 0-1 (excitatory) and 2-3 (inhibitory) of its Philox block, `w_i n_i + w_e n_e`.
+/// The documented Poisson jump of neuron `i` for `sample`: counts from the 64-bit words 0:1
+/// (excitatory) and 2:3 (inhibitory) of its Philox block, `w_i n_i + w_e n_e`.
 fn poisson_jump(sim: &Simulation, p: &lifsim::model::PoissonInput, i: u64, sample: u64) -> f64 {
     let [a, b, c, d] = block(sim.seed(), Stream::PoissonInput, i, sample as u32);
-    let n_e = f64::from(PoissonTable::new(p.rate_e * sim.dt()).sample(uniform_open52(a, b)));
+    let n_e = f64::from(PoissonTable::new(p.rate_e * sim.dt()).sample(word64(a, b)));
     if p.rate_i == 0.0 {
         return p.weight_e * n_e;
     }
-    let n_i = f64::from(PoissonTable::new(p.rate_i * sim.dt()).sample(uniform_open52(c, d)));
+    let n_i = f64::from(PoissonTable::new(p.rate_i * sim.dt()).sample(word64(c, d)));
     p.weight_i.mul_add(n_i, p.weight_e * n_e)
 }
 

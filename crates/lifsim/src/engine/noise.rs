@@ -225,6 +225,12 @@ impl<T: Transform> ScaledNoise<T> {
     pub(super) fn new(scale: f64, blocks: BlockBuffer<T>) -> Self {
         Self { scale, blocks }
     }
+
+    /// The noise of `sample` as its scale and each neuron's number.
+    #[inline(always)]
+    pub(super) fn terms(&mut self, sample: u64) -> (f64, &[T::Sample]) {
+        (self.scale, self.blocks.lane(sample, Stream::InputNoise))
+    }
 }
 
 impl<T: Transform> NoiseSource for ScaledNoise<T> {
@@ -305,10 +311,10 @@ impl NoiseSource for OuNoise {
 }
 
 /// Poisson input spikes: per neuron and step, counts of excitatory and inhibitory input spikes
-/// from two 52-bit uniforms of one Philox block (words 0-1 and 2-3 of block `step - 1` of
+/// from the 64-bit words 0:1 and 2:3 of one Philox block (block `step - 1` of
 /// [`Stream::PoissonInput`]) inverted by [`rng::PoissonTable`]; V jumps by
 /// `w_i n_i + w_e n_e` (one fused multiply-add), added to the affine step as one term.
-pub(super) struct PoissonNoise {
+pub(crate) struct PoissonNoise {
     weight_e: f64,
     weight_i: f64,
     table_e: rng::PoissonTable,
@@ -317,10 +323,16 @@ pub(super) struct PoissonNoise {
     streams: ChunkStreams,
     /// The step's Philox words per neuron.
     words: [Vec<u32>; 4],
+    /// The step's 64-bit words for the excitatory and the inhibitory counts.
+    wide: [Vec<u64>; 2],
+    /// The step's counts.
+    counts: [Vec<u32>; 2],
+    /// The step's jump of each neuron (V).
+    jumps: Vec<f64>,
 }
 
 impl PoissonNoise {
-    pub(super) fn new(seed: u64, first: u64, len: usize, input: &PoissonInput, dt: f64) -> Self {
+    pub(crate) fn new(seed: u64, first: u64, len: usize, input: &PoissonInput, dt: f64) -> Self {
         Self {
             weight_e: input.weight_e,
             weight_i: input.weight_i,
@@ -328,35 +340,50 @@ impl PoissonNoise {
             table_i: (input.rate_i > 0.0).then(|| rng::PoissonTable::new(input.rate_i * dt)),
             streams: ChunkStreams::new(seed, Stream::PoissonInput, first, len),
             words: std::array::from_fn(|_| vec![0; len]),
+            wide: std::array::from_fn(|_| vec![0; len]),
+            counts: std::array::from_fn(|_| vec![0; len]),
+            jumps: vec![0.0; len],
         }
     }
 
-    /// The jump of every neuron for `sample` (the update to step `sample + 1`), in order.
+    /// The jump of every neuron for `sample` (the update to step `sample + 1`), in order:
+    /// Philox words for all lanes, counts by the tables, jumps, each a pass over the lanes.
     #[inline(always)]
-    fn jumps(&mut self, sample: u64) -> impl Iterator<Item = f64> + '_ {
+    pub(crate) fn jumps(&mut self, sample: u64) -> &[f64] {
         let [w0, w1, w2, w3] = &mut self.words;
         self.streams.fill_words(sample as u32, [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]]);
-        let (weight_e, weight_i) = (self.weight_e, self.weight_i);
-        let (table_e, table_i) = (&self.table_e, self.table_i.as_ref());
-        let [w0, w1, w2, w3] = &self.words;
-        (0..w0.len()).map(move |j| {
-            let excitatory = f64::from(table_e.sample(rng::uniform_open52(w0[j], w1[j])));
-            match table_i {
-                Some(table) => {
-                    let inhibitory = f64::from(table.sample(rng::uniform_open52(w2[j], w3[j])));
-                    weight_i.mul_add(inhibitory, weight_e * excitatory)
+        let [wide_e, wide_i] = &mut self.wide;
+        let [counts_e, counts_i] = &mut self.counts;
+        for ((wide, &hi), &lo) in wide_e.iter_mut().zip(&*w0).zip(&*w1) {
+            *wide = rng::word64(hi, lo);
+        }
+        self.table_e.count_into(wide_e, counts_e);
+        let weight_e = self.weight_e;
+        match &self.table_i {
+            Some(table) => {
+                for ((wide, &hi), &lo) in wide_i.iter_mut().zip(&*w2).zip(&*w3) {
+                    *wide = rng::word64(hi, lo);
                 }
-                None => weight_e * excitatory,
+                table.count_into(wide_i, counts_i);
+                let weight_i = self.weight_i;
+                for ((jump, &e), &i) in self.jumps.iter_mut().zip(&*counts_e).zip(&*counts_i) {
+                    *jump = weight_i.mul_add(f64::from(i), weight_e * f64::from(e));
+                }
             }
-        })
+            None => {
+                for (jump, &e) in self.jumps.iter_mut().zip(&*counts_e) {
+                    *jump = weight_e * f64::from(e);
+                }
+            }
+        }
+        &self.jumps
     }
 }
 
 impl NoiseSource for PoissonNoise {
     #[inline(always)]
     fn add(&mut self, sample: u64, v: &mut [f64]) {
-        let jumps: Vec<f64> = self.jumps(sample).collect();
-        for (v, jump) in v.iter_mut().zip(jumps) {
+        for (v, jump) in v.iter_mut().zip(self.jumps(sample)) {
             *v += jump;
         }
     }
@@ -368,7 +395,7 @@ impl NoiseSource for PoissonNoise {
         (v, release, fired): Lanes<'_>,
         mut update: impl FnMut(&mut f64, &mut f64, &mut f64, NoiseTerm),
     ) {
-        for (((v, release), fired), jump) in v.iter_mut().zip(release).zip(fired).zip(self.jumps(sample)) {
+        for (((v, release), fired), &jump) in v.iter_mut().zip(release).zip(fired).zip(self.jumps(sample)) {
             update(v, release, fired, [1.0, jump, 0.0]);
         }
     }

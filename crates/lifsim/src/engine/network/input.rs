@@ -134,20 +134,47 @@ impl NoiseSource for NetworkInput {
     }
 
     #[inline(always)]
-    fn each(&mut self, sample: u64, lanes: Lanes<'_>, mut update: impl FnMut(&mut f64, &mut f64, &mut f64, NoiseTerm)) {
+    fn each(
+        &mut self,
+        sample: u64,
+        (v, release, fired): Lanes<'_>,
+        mut update: impl FnMut(&mut f64, &mut f64, &mut f64, NoiseTerm),
+    ) {
         self.take_jumps(sample);
         let jumps = &self.jumps;
-        let mut j = 0;
-        let mut with_jump = |v: &mut f64, release: &mut f64, fired: &mut f64, [factor, value, _]: NoiseTerm| {
-            update(v, release, fired, [factor, value, jumps[j]]);
-            j += 1;
-        };
+        // One straight loop per kind (rather than a closure counting lanes) so that each
+        // compiles to a single pass the optimiser can keep in registers.
+        let lanes = v.iter_mut().zip(release.iter_mut()).zip(fired.iter_mut()).zip(jumps);
         match &mut self.external {
-            External::Silent(s) => s.each(sample, lanes, &mut with_jump),
-            External::Tutorial(s) => s.each(sample, lanes, &mut with_jump),
-            External::White(s) => s.each(sample, lanes, &mut with_jump),
-            External::Ou(s) => s.each(sample, lanes, &mut with_jump),
-            External::Poisson(s) => s.each(sample, lanes, &mut with_jump),
+            External::Silent(_) => {
+                for (((v, release), fired), &jump) in lanes {
+                    update(v, release, fired, [0.0, 0.0, jump]);
+                }
+            }
+            External::Poisson(source) => {
+                for ((((v, release), fired), &jump), &external) in lanes.zip(source.jumps(sample)) {
+                    update(v, release, fired, [1.0, external, jump]);
+                }
+            }
+            External::White(source) => {
+                let (scale, xi) = source.terms(sample);
+                for ((((v, release), fired), &jump), &xi) in lanes.zip(xi) {
+                    update(v, release, fired, [scale, f64::from(xi), jump]);
+                }
+            }
+            External::Tutorial(source) => {
+                let (scale, xi) = source.terms(sample);
+                for ((((v, release), fired), &jump), &xi) in lanes.zip(xi) {
+                    update(v, release, fired, [scale, xi, jump]);
+                }
+            }
+            External::Ou(source) => {
+                let mut j = 0;
+                source.each(sample, (v, release, fired), |v, release, fired, [factor, value, _]| {
+                    update(v, release, fired, [factor, value, jumps[j]]);
+                    j += 1;
+                });
+            }
         }
     }
 }
