@@ -163,18 +163,37 @@ const ENGINE_BYTES: u64 = 16_000_000;
 /// vectors.
 const SPIKE_BYTES: u64 = 16;
 
-/// A network's wiring (2 bytes per synapse, row offsets of every source for each target
-/// chunk, and the draws of the chunks being wired) and its ring buffers of spike counts.
+/// A network's wiring and its ring buffers of spike counts. The wiring holds 2 bytes per
+/// synapse (a chunk-local u16 target), a u32 row end for every source and target chunk and a
+/// u64 row start per source. While one projection is wired its chunks' own rows (another
+/// 2 bytes per synapse and 4 bytes per source and chunk) coexist with the final layout, and
+/// each thread holds the (source, target) pairs of one chunk (8 bytes per synapse of a chunk).
 fn add_network_parts(estimate: &mut MemoryEstimate, network: &crate::model::Network) {
     let populations = network.populations();
     let chunks = |n: usize| n.div_ceil(crate::engine::chunk_len(n).max(1)) as u64;
-    let rows: u64 = network
+    let per_projection = |p: &crate::model::Projection| {
+        let sources = populations[p.source].n as u64 + 1;
+        let ends = chunks(populations[p.target].n).saturating_mul(4 * sources);
+        (network.synapses_of(p).saturating_mul(2), ends, 8 * sources)
+    };
+    let fixed: u64 = network
         .projections()
         .iter()
-        .map(|p| chunks(populations[p.target].n).saturating_mul(4 * (populations[p.source].n as u64 + 1)))
+        .map(|p| {
+            let (targets, ends, starts) = per_projection(p);
+            targets.saturating_add(ends).saturating_add(starts)
+        })
         .fold(0, u64::saturating_add);
-    // While wiring, a chunk holds its (source, target) pairs: 8 bytes per synapse of a chunk,
-    // a few chunks at a time.
+    // The transient rows of the largest projection and the pairs of the largest chunk.
+    let transient_rows = network
+        .projections()
+        .iter()
+        .map(|p| {
+            let (t, e, _) = per_projection(p);
+            t.saturating_add(e)
+        })
+        .max()
+        .unwrap_or(0);
     let largest_chunk = network
         .projections()
         .iter()
@@ -182,11 +201,10 @@ fn add_network_parts(estimate: &mut MemoryEstimate, network: &crate::model::Netw
         .max()
         .unwrap_or(0);
     let threads = std::thread::available_parallelism().map_or(1, usize::from) as u64;
-    let synapses = network.expected_synapses();
     estimate.add(
         "the synapses",
         "connection.*.in_degree (or probability) and population.*.n",
-        synapses.saturating_mul(2).saturating_add(rows).saturating_add(largest_chunk.saturating_mul(8 * threads)),
+        fixed.saturating_add(transient_rows).saturating_add(largest_chunk.saturating_mul(8 * threads)),
         "fewer synapses: a smaller in_degree or probability, or smaller populations",
     );
     let slots = u64::from(network.max_delay()) + 1;

@@ -204,12 +204,12 @@ impl Network {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{Drive, Noise};
 
     /// Populations of 250 and 30 neurons, two projections 0 -> 1 with `rule`.
-    fn network(rule: Rule) -> Network {
+    pub(crate) fn network(rule: Rule) -> Network {
         let population = |name: &str, first, n| Population {
             name: name.into(),
             first,

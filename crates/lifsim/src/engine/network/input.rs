@@ -1,17 +1,19 @@
 //! A network chunk's input: its population's external noise and the synaptic jumps that arrive through ring buffers of spike counts.
 //!
 //! Each chunk owns the ring buffer of its targets: for each delay slot and weight class, the
-//! number of spikes arriving at each neuron. Delivery (after every interval of steps) only
-//! increments the chunk's own counts, so chunks deliver in parallel without atomics or locks,
-//! and integer counts make the result independent of the order of delivery. At step `k` a
+//! number of spikes arriving at each neuron. Delivery ([`deliver`], before every interval of
+//! steps) only increments the counts of the chunks a thread owns, so groups of chunks deliver
+//! in parallel without atomics or locks, and integer counts make the result independent of
+//! the order of delivery. At step `k` a
 //! neuron reads slot `k mod slots`: its jump is `sum_c w_c n_c` over the weight classes in a
 //! fixed order, added after the step's noise (see `NoiseSource::JUMPS`); arrivals during the
 //! refractory period are discarded with the rest of the step (as NEST's `iaf_psc_delta`).
 
+use super::super::chunk::Chunk;
 use super::super::noise::{BlockBuffer, Normals};
 use super::super::noise::{Lanes, NoiseSource, NoiseTerm, OuNoise, PoissonNoise, ScaledNoise, Silent, Symmetric};
 use super::super::simd::Isa;
-use super::wiring::Incoming;
+use super::wiring::Synapses;
 use crate::model::{Noise, StepConstants};
 
 /// The external noise of a population (the same kinds as an ensemble's), chosen per chunk.
@@ -51,11 +53,9 @@ impl External {
     }
 }
 
-/// A network chunk's input: external noise, incoming synapses, and the ring buffer.
+/// A network chunk's input: external noise and the ring buffer of arriving spikes.
 pub(crate) struct NetworkInput {
     external: External,
-    /// The synapses onto this chunk, one entry per projection into its population.
-    incoming: Vec<Incoming>,
     /// The weight of each class (V), in class order.
     weights: Vec<f64>,
     /// Delay slots of the ring (more than the longest delay).
@@ -69,34 +69,21 @@ pub(crate) struct NetworkInput {
 }
 
 impl NetworkInput {
-    /// The input of a chunk of `lanes` neurons with `incoming` synapses whose classes have
-    /// `weights`, a ring of `slots` delay slots.
-    pub(crate) fn new(
-        external: External,
-        incoming: Vec<Incoming>,
-        weights: Vec<f64>,
-        slots: usize,
-        lanes: usize,
-    ) -> Self {
+    /// The input of a chunk of `lanes` neurons whose synapses' classes have `weights`, a
+    /// ring of `slots` delay slots.
+    pub(crate) fn new(external: External, weights: Vec<f64>, slots: usize, lanes: usize) -> Self {
         let ring = vec![0; slots * weights.len() * lanes];
-        Self { external, incoming, weights, slots, lanes, ring, jumps: vec![0.0; lanes] }
+        Self { external, weights, slots, lanes, ring, jumps: vec![0.0; lanes] }
     }
 
-    /// Adds the spikes `(neurons[i], steps[i])` to the counts of the steps they arrive at.
-    pub(crate) fn deliver(&mut self, neurons: &[u32], steps: &[u32]) {
-        let (classes, lanes, slots) = (self.weights.len(), self.lanes, self.slots);
-        for incoming in &self.incoming {
-            for (&neuron, &step) in neurons.iter().zip(steps) {
-                let targets = incoming.targets_of(neuron as usize);
-                if targets.is_empty() {
-                    continue;
-                }
-                let slot = (step as usize + incoming.delay as usize) % slots;
-                let counts = &mut self.ring[(slot * classes + incoming.class) * lanes..][..lanes];
-                for &t in targets {
-                    counts[t as usize] += 1;
-                }
-            }
+    /// Counts one spike of weight class `class` arriving at step `arrival` at each of
+    /// `targets` (chunk-local).
+    #[inline(always)]
+    fn arrive(&mut self, arrival: usize, class: usize, targets: &[u16]) {
+        let slot = arrival % self.slots;
+        let counts = &mut self.ring[(slot * self.weights.len() + class) * self.lanes..][..self.lanes];
+        for &t in targets {
+            counts[t as usize] += 1;
         }
     }
 
@@ -174,6 +161,36 @@ impl NoiseSource for NetworkInput {
                     update(v, release, fired, [factor, value, jumps[j]]);
                     j += 1;
                 });
+            }
+        }
+    }
+}
+
+/// Adds the spikes `(neurons[i], steps[i])` to the ring buffers of the chunks `group` (the
+/// network's chunks from index `first`), spike after spike: each spike's row is read once,
+/// in order, chunk part after chunk part. Counts are integers, so any split of the chunks
+/// into groups gives the same buffers.
+pub(super) fn deliver(
+    synapses: &[Synapses],
+    (first, group): (usize, &mut [Chunk<NetworkInput>]),
+    (neurons, steps): (&[u32], &[u32]),
+) {
+    let end = first + group.len();
+    for projection in synapses {
+        let lo = projection.chunk_first.max(first);
+        let hi = (projection.chunk_first + projection.chunks).min(end);
+        if lo >= hi {
+            continue;
+        }
+        let (part_lo, part_hi) = (lo - projection.chunk_first, hi - projection.chunk_first);
+        let chunks = &mut group[lo - first..hi - first];
+        let (class, delay) = (projection.class, projection.delay as usize);
+        for (&neuron, &step) in neurons.iter().zip(steps) {
+            let Some((ends, targets)) = projection.row(neuron as usize) else { continue };
+            let mut start = if part_lo == 0 { 0 } else { ends[part_lo - 1] as usize };
+            for (chunk, &part_end) in chunks.iter_mut().zip(&ends[part_lo..part_hi]) {
+                chunk.noise.arrive(step as usize + delay, class, &targets[start..part_end as usize]);
+                start = part_end as usize;
             }
         }
     }

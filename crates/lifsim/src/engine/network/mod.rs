@@ -24,6 +24,7 @@ use crate::record::{PopulationActivity, Recording};
 use input::{External, NetworkInput};
 use rayon::prelude::*;
 use std::ops::ControlFlow;
+use wiring::Synapses;
 
 /// A chunk of a network: its population and its neurons.
 struct Place {
@@ -62,6 +63,60 @@ fn weight_classes(network: &Network) -> (Vec<Vec<f64>>, Vec<usize>) {
     (weights, class)
 }
 
+/// The synapses of every projection, built one projection at a time (each in parallel over
+/// its target chunks), so that only one projection's drawing buffers live at once.
+fn wire(seed: u64, network: &Network, places: &[Place], class: &[usize]) -> Result<Vec<Synapses>, Error> {
+    network
+        .projections()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let chunk_first = places.iter().position(|place| place.population == p.target).unwrap_or(places.len());
+            let chunks: Vec<(usize, usize)> = places
+                .iter()
+                .filter(|place| place.population == p.target)
+                .map(|place| (place.first, place.len))
+                .collect();
+            wiring::wire(seed, network, i, class[i], (chunk_first, &chunks))
+        })
+        .collect()
+}
+
+/// The chunks each task owns, as contiguous ranges of chunk indices with about equal numbers
+/// of neurons (so about equal steps and, in a network of equal in-degrees, equal
+/// deliveries): one range per thread, or one per chunk when there are fewer chunks.
+fn groups(places: &[Place], threads: usize) -> Vec<std::ops::Range<usize>> {
+    let total: usize = places.iter().map(|p| p.len).sum();
+    let count = threads.clamp(1, places.len().max(1));
+    let mut groups = Vec::with_capacity(count);
+    let (mut first, mut neurons) = (0, 0);
+    for (i, place) in places.iter().enumerate() {
+        neurons += place.len;
+        let remaining_chunks = places.len() - i - 1;
+        let remaining_groups = count - groups.len() - 1;
+        if remaining_groups == 0 {
+            continue;
+        }
+        if neurons * count >= total * (groups.len() + 1) || remaining_chunks == remaining_groups {
+            groups.push(first..i + 1);
+            first = i + 1;
+        }
+    }
+    groups.push(first..places.len());
+    groups
+}
+
+/// `chunks` cut into `groups`, each with the index of its first chunk.
+fn split_groups<'a, T>(mut chunks: &'a mut [T], groups: &[std::ops::Range<usize>]) -> Vec<(usize, &'a mut [T])> {
+    let mut pieces = Vec::with_capacity(groups.len());
+    for range in groups {
+        let (piece, rest) = chunks.split_at_mut(range.len());
+        pieces.push((range.start, piece));
+        chunks = rest;
+    }
+    pieces
+}
+
 /// Runs the network of `sim` in copy `isa`, calling `control` after every interval.
 pub(super) fn run(
     sim: &Simulation,
@@ -84,22 +139,15 @@ pub(super) fn run(
     let slots = network.max_delay() as usize + 1;
     let layout = ChunkLayout { pad: false, bridge: None };
     let places = places(network);
-    // The wiring is the costly part of building: one task per chunk.
+    let synapses = wire(seed, network, &places, &class)?;
     let mut chunks: Vec<Chunk<NetworkInput>> = places
         .par_iter()
         .map(|place| {
             let population = &network.populations()[place.population];
-            let incoming = network
-                .projections()
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.target == place.population)
-                .map(|(i, _)| wiring::wire(seed, network, i, place.first, place.len, class[i]))
-                .collect();
             Chunk::new(sim, isa, (place.first, place.len, population.neuron.v_init), layout, |first, lanes| {
                 let external =
                     External::new(&population.input.noise, &constants[place.population], (seed, first, lanes), dt, isa);
-                NetworkInput::new(external, incoming, weights[place.population].clone(), slots, lanes)
+                NetworkInput::new(external, weights[place.population].clone(), slots, lanes)
             })
         })
         .collect();
@@ -110,22 +158,28 @@ pub(super) fn run(
     let mut scratch = MergeScratch::default();
     let mut logs: Vec<ChunkLog> = chunks.iter().map(|_| ChunkLog::default()).collect();
     let interval = (network.min_delay() as usize).min(WINDOW);
-    let mut start = 0;
+    let groups = groups(&places, rayon::current_num_threads());
+    let (mut start, mut delivered) = (0, 0);
     while start < sim.steps() {
         let end = (start + interval).min(sim.steps());
-        chunks.par_iter_mut().zip(&places).for_each(|(chunk, place)| {
-            isa.run(&mut ChunkWindow { chunk, start, end, shared: &inputs[place.population] });
+        // Each task first delivers the spikes of the interval before (they arrive no earlier
+        // than `start`) to its group of chunks, then advances them: one parallel pass per
+        // interval.
+        let spikes = (&rec.spikes.neuron[delivered..], &rec.spikes.step[delivered..]);
+        split_groups(&mut chunks, &groups).into_par_iter().for_each(|(first, group)| {
+            if !spikes.0.is_empty() {
+                input::deliver(&synapses, (first, &mut *group), spikes);
+            }
+            for (chunk, place) in group.iter_mut().zip(&places[first..]) {
+                isa.run(&mut ChunkWindow { chunk, start, end, shared: &inputs[place.population] });
+            }
         });
         for (chunk, log) in chunks.iter_mut().zip(&mut logs) {
             std::mem::swap(&mut chunk.log, log);
         }
-        let before = rec.spikes.len();
+        delivered = rec.spikes.len();
         merge_window(&mut rec, &merge_places, &logs, start, end, &mut scratch)
             .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: 8 * rec.spikes.len() as u64 })?;
-        let (neurons, steps) = (&rec.spikes.neuron[before..], &rec.spikes.step[before..]);
-        if !neurons.is_empty() {
-            chunks.par_iter_mut().for_each(|chunk| chunk.noise.deliver(neurons, steps));
-        }
         start = end;
         if control(Progress { steps_done: end, steps_total: sim.steps() }).is_break() {
             return Err(Error::Cancelled);
@@ -157,4 +211,29 @@ fn population_activity(network: &Network, rec: &Recording) -> Vec<PopulationActi
             activity: counts.iter().map(|&c| if p.n > 0 { f64::from(c) / p.n as f64 } else { 0.0 }).collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Groups cover every chunk once, in order, none empty, one per thread (at most one per
+    /// chunk), with about equal neurons.
+    #[test]
+    fn groups_cut_the_chunks_into_contiguous_near_equal_ranges() {
+        let place = |len| Place { population: 0, first: 0, len };
+        let places: Vec<Place> = [640; 16].into_iter().chain([160; 16]).map(place).collect();
+        for threads in [1, 2, 3, 7, 32, 100] {
+            let groups = groups(&places, threads);
+            assert_eq!(groups.len(), threads.min(places.len()));
+            assert_eq!(groups.first().unwrap().start, 0);
+            assert_eq!(groups.last().unwrap().end, places.len());
+            assert!(groups.windows(2).all(|w| w[0].end == w[1].start));
+            assert!(groups.iter().all(|g| !g.is_empty()));
+        }
+        let neurons = |g: &std::ops::Range<usize>| places[g.clone()].iter().map(|p| p.len).sum::<usize>();
+        let halves = groups(&places, 2);
+        assert_eq!((neurons(&halves[0]), neurons(&halves[1])), (6400, 6400));
+        assert_eq!(groups(&[], 4), vec![0..0]);
+    }
 }
