@@ -13,6 +13,7 @@ const SHOW_AFTER: Duration = Duration::from_secs(1);
 /// quiet) and stops it once SIGINT (Ctrl-C), SIGTERM or SIGHUP arrived.
 pub struct Watcher {
     started: Instant,
+    set_up: Option<Instant>,
     show: bool,
     bar: Option<ProgressBar>,
 }
@@ -20,7 +21,7 @@ pub struct Watcher {
 impl Watcher {
     /// A watcher; `quiet` hides the bar.
     pub fn new(quiet: bool) -> Self {
-        Self { started: Instant::now(), show: !quiet && std::io::stderr().is_terminal(), bar: None }
+        Self { started: Instant::now(), set_up: None, show: !quiet && std::io::stderr().is_terminal(), bar: None }
     }
 
     /// Whether a signal arrived.
@@ -28,8 +29,17 @@ impl Watcher {
         crate::signals::received().is_some()
     }
 
+    /// The seconds from [`Watcher::new`] until the run reported itself set up (state allocated,
+    /// network wired), if it did.
+    pub fn setup_s(&self) -> Option<f64> {
+        self.set_up.map(|at| at.duration_since(self.started).as_secs_f64())
+    }
+
     /// The callback for [`lifsim::run_with`].
     pub fn update(&mut self, progress: Progress) -> ControlFlow<()> {
+        if progress.steps_done == 0 && self.set_up.is_none() {
+            self.set_up = Some(Instant::now());
+        }
         if self.interrupted() {
             return ControlFlow::Break(());
         }

@@ -5,7 +5,7 @@ use crate::output;
 use crate::progress::Watcher;
 use crate::setup::{ConfigArgs, ExecArgs, thread_pool};
 use clap::Args;
-use lifsim::summary::Summary;
+use lifsim::summary::{Summary, Timings};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -19,6 +19,9 @@ pub struct RunArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub exec: ExecArgs,
+    /// Print where the time went (setup, simulation, analysis, files, figures, commit) on stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Runs the simulation described by `args` and writes its files.
@@ -42,12 +45,22 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     watcher.finish();
     let rec = rec?;
     let wall = started.elapsed().as_secs_f64();
-    let summary = Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall);
+    let mut phases = Phases::default();
+    let mut summary = Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall);
+    let setup_s = watcher.setup_s().unwrap_or(0.0).min(wall);
+    summary.timings = Some(Timings { setup_s, simulation_s: wall - setup_s });
+    phases.done("analysis");
     lifsim_io::add_run_files(&mut out, &summary, &rec)?;
+    phases.done("files");
     if !args.exec.no_plots {
         crate::report::add_run_report(&mut out, &summary, &sim, &rec)?;
+        phases.done("figures and report");
     }
     output::commit(out)?;
+    phases.done("commit");
+    if args.timings {
+        say!("timings (s): setup {setup_s:.3}, simulation {:.3}{}", wall - setup_s, phases);
+    }
     if !args.exec.quiet {
         say!(
             "lifsim: {} neurons x {} steps in {:.2} s; {} spikes ({:.2} Hz per neuron); results in {}",
@@ -60,4 +73,31 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// The wall-clock time of the phases after the simulation, each from the end of the one before.
+struct Phases {
+    last: Instant,
+    done: Vec<(&'static str, f64)>,
+}
+
+impl Default for Phases {
+    fn default() -> Self {
+        Self { last: Instant::now(), done: Vec::new() }
+    }
+}
+
+impl Phases {
+    /// Ends phase `name` now.
+    fn done(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.done.push((name, now.duration_since(self.last).as_secs_f64()));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.done.iter().try_for_each(|(name, s)| write!(f, ", {name} {s:.3}"))
+    }
 }

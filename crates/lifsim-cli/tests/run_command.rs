@@ -208,3 +208,25 @@ fn interrupt_stops_the_run_and_leaves_no_files() {
     let left: Vec<_> = std::fs::read_dir(&out).map(|d| d.map(|e| e.unwrap().file_name()).collect()).unwrap_or_default();
     assert!(left.is_empty(), "no files left behind: {left:?}");
 }
+
+/// `--timings` prints each phase; summary.json splits `wall_time_s` into setup and simulation.
+#[test]
+fn timings_split_the_run_into_phases() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec!["run", "--out", out.to_str().unwrap(), "--timings"];
+    args.extend_from_slice(&SMALL[1..]);
+    let output = lifsim(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stderr(&output);
+    for phase in ["setup", "simulation", "analysis", "files", "commit"] {
+        assert!(text.contains(&format!(" {phase} ")), "{phase} missing in: {text}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let (setup, simulation) =
+        (summary["timings"]["setup_s"].as_f64().unwrap(), summary["timings"]["simulation_s"].as_f64().unwrap());
+    let wall = summary["wall_time_s"].as_f64().unwrap();
+    assert!(setup >= 0.0 && simulation >= 0.0, "{setup} {simulation}");
+    assert!((setup + simulation - wall).abs() <= 1e-12 * wall.max(1.0), "{setup} + {simulation} != {wall}");
+}

@@ -66,6 +66,25 @@ pub struct Summary {
     pub theory: TheoryValues,
     /// Warnings about the setup.
     pub warnings: Vec<String>,
+    /// Where the run's time went, when the caller measured it (`lifsim run` does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timings: Option<Timings>,
+}
+
+/// Where a run's wall-clock time went (s), phase by phase.
+///
+/// `setup_s + simulation_s` is the summary's `wall_time_s`.
+///
+/// ```
+/// let timings = lifsim::summary::Timings { setup_s: 0.25, simulation_s: 1.5 };
+/// assert_eq!(timings.setup_s + timings.simulation_s, 1.75);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Timings {
+    /// Allocating the state and, for a network, drawing its synapses (s).
+    pub setup_s: f64,
+    /// The time loop and the recording's last statistics (s).
+    pub simulation_s: f64,
 }
 
 impl Summary {
@@ -104,6 +123,7 @@ impl Summary {
             }),
             theory: TheoryValues::for_simulation(sim),
             warnings: sim.warnings(),
+            timings: None,
         }
     }
 }

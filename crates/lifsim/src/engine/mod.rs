@@ -126,7 +126,8 @@ pub fn run(sim: &Simulation) -> Result<Recording, Error> {
     run_with(sim, |_| ControlFlow::Continue(()))
 }
 
-/// Runs `sim`, calling `control` after every window of steps; returning
+/// Runs `sim`, calling `control` once the run is set up (its state allocated and a network
+/// wired: `steps_done == 0`) and then after every window of steps; returning
 /// `ControlFlow::Break(())` stops the run.
 ///
 /// # Errors
@@ -185,6 +186,9 @@ fn run_generic<N: NoiseSource>(
     // threads or more (bench/RESULTS.md, fourth round).
     let mut logged: Vec<ChunkLog> = chunks.iter().map(|_| ChunkLog::default()).collect();
     let mut unmerged: Option<(usize, usize)> = None;
+    if control(Progress { steps_done: 0, steps_total: sim.steps() }).is_break() {
+        return Err(Error::Cancelled);
+    }
     let mut start = 0;
     while start < sim.steps() {
         let end = (start + window).min(sim.steps());

@@ -159,6 +159,9 @@ pub(super) fn run(
     let mut logs: Vec<ChunkLog> = chunks.iter().map(|_| ChunkLog::default()).collect();
     let interval = (network.min_delay() as usize).min(WINDOW);
     let groups = groups(&places, rayon::current_num_threads());
+    if control(Progress { steps_done: 0, steps_total: sim.steps() }).is_break() {
+        return Err(Error::Cancelled);
+    }
     let (mut start, mut delivered) = (0, 0);
     while start < sim.steps() {
         let end = (start + interval).min(sim.steps());
