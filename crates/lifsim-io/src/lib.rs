@@ -7,7 +7,9 @@
 //! files that lifsim did not write are kept. An error or an interrupt leaves the directory as
 //! it was.
 
+mod csv;
 pub mod memory;
+pub use csv::write_spikes_csv;
 pub mod npz;
 mod output;
 
@@ -34,16 +36,4 @@ pub fn add_run_files(out: &mut OutputSet, summary: &impl Serialize, rec: &Record
     })?;
     out.add("results.npz", |w| npz::write_recording(w, rec))?;
     out.add("spikes.csv", |w| write_spikes_csv(w, rec))
-}
-
-/// Writes the spikes as CSV with the header `neuron,step,time_s`.
-///
-/// # Errors
-/// Any I/O error of `w`.
-pub fn write_spikes_csv(w: &mut impl Write, rec: &Recording) -> io::Result<()> {
-    writeln!(w, "neuron,step,time_s")?;
-    for (&neuron, &step) in rec.spikes.neuron.iter().zip(&rec.spikes.step) {
-        writeln!(w, "{neuron},{step},{}", rec.grid.time(step as usize))?;
-    }
-    Ok(())
 }
