@@ -248,7 +248,13 @@ fn exponents_that_overflow_are_refused_not_wrapped() {
 /// A drive that would overflow V is refused up front, naming the key.
 #[test]
 fn a_drive_that_overflows_v_is_refused() {
-    build_fails(&[("input.i_mean", s("1e300 A")), ("simulation.method", s("exact"))], "input.i_mean", "stays within");
+    let err = build_fails(
+        &[("input.i_mean", s("1e300 A")), ("simulation.method", s("exact"))],
+        "input.i_mean",
+        "stays within",
+    );
+    // The key's own value, in its own unit (amperes), not the voltage it would give.
+    assert!(err.to_string().contains("input.i_mean = 1e291 GA is invalid"), "{err}");
     build_fails(&[("input.noise", s("white")), ("input.sigma_v", s("1e200 V"))], "input.sigma_v", "stays within");
     build_fails(&[("neuron.e_l", s("1e150 V")), ("neuron.v_th", s("none"))], "neuron.e_l", "stays within");
 }

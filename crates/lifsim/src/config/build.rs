@@ -320,7 +320,8 @@ pub const VOLTAGE_LIMIT: f64 = 1e100;
 /// Refuses a setup whose potentials, drive or noise exceed [`VOLTAGE_LIMIT`]: its V would
 /// overflow to infinity and its moments to NaN (e.g. `input.i_mean = "1e300 A"`).
 fn check_voltage_scale(neuron: &LifParams, drive: &Drive, noise: &Noise, steps: f64) -> Result<(), Error> {
-    let too_large = |key: &str, what: &str, scale: f64| -> Result<(), Error> {
+    // `key`'s own value is shown in its unit; `what` is the voltage scale it sets.
+    let too_large_value = |key: &str, what: &str, scale: f64, (value, unit): (f64, Dimension)| -> Result<(), Error> {
         if scale.abs() <= VOLTAGE_LIMIT {
             return Ok(());
         }
@@ -329,23 +330,27 @@ fn check_voltage_scale(neuron: &LifParams, drive: &Drive, noise: &Noise, steps: 
             format_quantity(VOLTAGE_LIMIT, Voltage),
             scale
         );
-        Err(ParamError::new(key, format!("{scale:e} V"), expected).into())
+        Err(ParamError::new(key, format_quantity(value, unit), expected).into())
     };
+    let too_large = |key: &str, what: &str, scale: f64| too_large_value(key, what, scale, (scale, Voltage));
     for (key, v) in [("neuron.e_l", neuron.e_l), ("neuron.v_reset", neuron.v_reset), ("neuron.v_init", neuron.v_init)] {
         too_large(key, key, v)?;
     }
     too_large("neuron.v_th", "neuron.v_th", neuron.v_th.unwrap_or(0.0))?;
-    let current = match *drive {
-        Drive::Constant { i_mean } => i_mean.abs(),
-        Drive::Sine { i_mean, amplitude, .. } | Drive::Step { i_mean, amplitude, .. } => i_mean.abs() + amplitude.abs(),
+    let (i_mean, current) = match *drive {
+        Drive::Constant { i_mean } => (i_mean, i_mean.abs()),
+        Drive::Sine { i_mean, amplitude, .. } | Drive::Step { i_mean, amplitude, .. } => {
+            (i_mean, i_mean.abs() + amplitude.abs())
+        }
     };
-    too_large("input.i_mean", "r_m times the largest current", neuron.r_m * current)?;
+    too_large_value("input.i_mean", "r_m times the largest current", neuron.r_m * current, (i_mean, Current))?;
     match *noise {
         Noise::None => Ok(()),
-        Noise::Tutorial { factor } => too_large(
+        Noise::Tutorial { factor } => too_large_value(
             "input.noise_factor",
             "the tutorial noise's largest kick",
             neuron.r_m * current * factor * steps.sqrt(),
+            (factor, Dimensionless),
         ),
         Noise::White { sigma_v } => too_large("input.sigma_v", "input.sigma_v", sigma_v),
         Noise::Poisson(p) => {
