@@ -42,8 +42,8 @@ pub fn add_run_files(out: &mut OutputSet, summary: &impl Serialize, rec: &Record
 /// Any I/O error of `w`.
 pub fn write_spikes_csv(w: &mut impl Write, rec: &Recording) -> io::Result<()> {
     writeln!(w, "neuron,step,time_s")?;
-    for (&neuron, &step) in rec.spikes.neuron.iter().zip(&rec.spikes.step) {
-        writeln!(w, "{neuron},{step},{}", rec.grid.time(step as usize))?;
+    for (i, (&neuron, &step)) in rec.spikes.neuron.iter().zip(&rec.spikes.step).enumerate() {
+        writeln!(w, "{neuron},{step},{}", rec.spikes.time_of(i, rec.grid))?;
     }
     Ok(())
 }
