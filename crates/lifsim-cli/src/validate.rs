@@ -91,7 +91,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     }
     println!();
     println!(
-        "convergence: rate vs Siegert, mu -35 mV, sigma_v 5 mV, t_ref 2 ms, exact, n = {}, window {} s",
+        "convergence: rate vs Siegert, mu -35 mV, sigma_v 5 mV, t_ref 2 ms, exact, n = {}, window {:.2} s",
         convergence.n, convergence.window
     );
     println!(
