@@ -6,7 +6,7 @@
 //! leaves what it recorded in its [`ChunkLog`], which the merge reads in chunk order.
 
 use super::noise::{BlockBuffer, KernelNoise, NoiseSource, NoiseTerm, OpenUniform};
-use super::precise::{MAX_SEGMENTS, PreciseInputs, Segment};
+use super::precise::{MAX_SEGMENTS, NEVER, PreciseInputs, Segment};
 use super::simd::{self, Isa, Kernel};
 use crate::model::integrate::drive_per_step;
 use crate::model::{Crossing, LifParams, Noise, RecordSpec, Simulation, StepConstants};
@@ -26,6 +26,10 @@ struct Bridge {
 /// (`Chunk::release` then holds each neuron's release *time*, in seconds.)
 struct PreciseState {
     blocks: BlockBuffer<OpenUniform>,
+    /// Each neuron's grid-step end `y` and its step's normal, kept by the first pass of
+    /// [`Chunk::advance_precise`] for the second.
+    ends: Vec<f64>,
+    normals: Vec<f64>,
 }
 
 /// What every chunk's step reads, computed once before the loop.
@@ -91,19 +95,14 @@ impl<'a> StepInputs<'a> {
         if sim.crossing() == Crossing::Precise {
             let (p, grid) = (sim.neuron(), sim.grid());
             let drive = &sim.input().drive;
-            inputs.precise = Some(PreciseInputs {
-                mu: std::iter::once(0.0)
-                    .chain((1..grid.steps()).map(|k| p.e_l + p.r_m * drive.current(grid.time(k - 1))))
-                    .collect(),
-                tau_m: p.tau_m,
-                sigma_v: match sim.input().noise {
-                    Noise::White { sigma_v } => sigma_v,
-                    _ => 0.0,
-                },
-                t_ref: p.t_ref,
-                dt: sim.dt(),
-                seed: sim.seed(),
-            });
+            let mu = std::iter::once(0.0)
+                .chain((1..grid.steps()).map(|k| p.e_l + p.r_m * drive.current(grid.time(k - 1))))
+                .collect();
+            let sigma_v = match sim.input().noise {
+                Noise::White { sigma_v } => sigma_v,
+                _ => 0.0,
+            };
+            inputs.precise = Some(PreciseInputs::new(mu, p.tau_m, sigma_v, p.t_ref, sim.dt(), sim.seed()));
         }
         inputs
     }
@@ -188,9 +187,11 @@ impl<N: NoiseSource> Chunk<N> {
                 two_over_variance,
                 blocks: BlockBuffer::new(sim.seed(), first as u64, len, isa),
             }),
-            precise: layout
-                .precise
-                .then(|| PreciseState { blocks: BlockBuffer::new(sim.seed(), first as u64, len, isa) }),
+            precise: layout.precise.then(|| PreciseState {
+                blocks: BlockBuffer::new(sim.seed(), first as u64, len, isa),
+                ends: Vec::new(),
+                normals: Vec::new(),
+            }),
             log: ChunkLog::default(),
             snapshots: vec![Vec::new(); spec.hist_steps.len()],
         }
@@ -338,7 +339,9 @@ impl<N: NoiseSource> Chunk<N> {
     /// its refractory periods. `release` holds each neuron's release time (s): it is free
     /// from `release` on. The step's normals and the bridge's uniforms come from the same
     /// streams as the other steps; every further draw from [`rng::spike_time_block`].
-    #[inline(never)]
+    /// Inlined into each compiled copy (`simd`), so that its fused multiply-adds are
+    /// instructions where the CPU has them.
+    #[inline(always)]
     fn advance_precise(&mut self, k: usize, shared: &StepInputs) {
         let (Some(p), Some(state)) = (&shared.precise, &mut self.precise) else {
             return;
@@ -346,16 +349,49 @@ impl<N: NoiseSource> Chunk<N> {
         let (decay, drive, v_th, v_reset) = (shared.decay, shared.drive[k], shared.v_th, shared.v_reset);
         let sample = (k - 1) as u64;
         let (t0, t1, mu) = (shared.grid.time(k - 1), shared.grid.time(k), p.mu[k]);
-        let uniforms = state.blocks.lane(sample, Stream::Crossing);
+        let (noisy, whole) = (p.sigma_v > 0.0, p.whole_step_factor);
+        let PreciseState { blocks, ends, normals } = state;
+        ends.resize(self.len, 0.0);
+        normals.resize(self.len, 0.0);
+        self.fired.resize(self.len, 0.0);
+        // Pass 1, without branches: every neuron's grid step; those free for the whole step
+        // and far from the threshold (no crossing possible: `y < v_th` and an exponent
+        // beyond `NEVER`) and those refractory to its end are done; the others are flagged
+        // in `fired`, with their step's end and normal kept for pass 2.
+        let mut j = 0;
+        self.noise.each(
+            sample,
+            (&mut self.v, &mut self.release, &mut self.fired),
+            |v, release, fired, [factor, xi, _]| {
+                let affine = decay.mul_add(*v, drive);
+                let y = if N::SILENT { affine } else { factor.mul_add(xi, affine) };
+                let near = (y >= v_th) | (noisy & ((v_th - *v) * (v_th - y) * whole < NEVER));
+                let held = *release >= t1;
+                let done = held | ((*release <= t0) & !near);
+                ends[j] = y;
+                normals[j] = xi;
+                *v = if held {
+                    v_reset
+                } else if done {
+                    y
+                } else {
+                    *v
+                };
+                *fired = if done { 0.0 } else { 1.0 };
+                j += 1;
+            },
+        );
+        // Pass 2: the flagged neurons, one by one, segment by segment.
+        let uniforms = blocks.lane(sample, Stream::Crossing);
         let log = &mut self.log;
         let spikes_before = log.spikes.len();
-        let first = self.first;
-        let mut j = 0;
-        self.fired.resize(self.len, 0.0);
-        self.noise.each(sample, (&mut self.v, &mut self.release, &mut self.fired), |v, release, _, [factor, xi, _]| {
-            let neuron = (first + j) as u64;
-            let u = uniforms[j];
-            j += 1;
+        for (j, fired) in self.fired.iter_mut().enumerate() {
+            if *fired == 0.0 {
+                continue;
+            }
+            *fired = 0.0;
+            let (v, release) = (&mut self.v[j], &mut self.release[j]);
+            let neuron = (self.first + j) as u64;
             let mut segment = 0;
             let mut start = if *release > t0 { *release } else { t0 };
             let mut x = if *release > t0 { v_reset } else { *v };
@@ -368,10 +404,9 @@ impl<N: NoiseSource> Chunk<N> {
                 // The segment's end: the grid step itself when the neuron is free for the whole
                 // step; the exact transition over the rest of the step otherwise.
                 let (y, h, u) = if segment == 0 && start == t0 {
-                    let affine = decay.mul_add(x, drive);
-                    (if N::SILENT { affine } else { factor.mul_add(xi, affine) }, p.dt, u)
+                    (ends[j], p.dt, uniforms[j])
                 } else if segment == 0 {
-                    (p.transition(x, t1 - start, mu, xi), t1 - start, u)
+                    (p.transition(x, t1 - start, mu, normals[j]), t1 - start, uniforms[j])
                 } else {
                     let words = rng::spike_time_block(p.seed, neuron, sample as u32, 2 * segment);
                     let [normal, _] = rng::normal_pair(words[0], words[1]);
@@ -391,7 +426,7 @@ impl<N: NoiseSource> Chunk<N> {
                 (start, x) = (*release, v_reset);
                 segment += 1;
             }
-        });
+        }
         let spikes_now = (log.spikes.len() - spikes_before) as u32;
         self.log.push_step(GroupMoments::of(&self.v[..self.len]), spikes_now);
     }

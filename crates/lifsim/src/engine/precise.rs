@@ -11,7 +11,7 @@
 //!    step's normal) for a segment that is the whole step; otherwise the exact OU transition
 //!    over `h`, `y = mu + (x - mu) E + sigma_v sqrt(1 - E^2) xi`, `E = e^{-h/tau_m}`;
 //! 2. whether it crossed `v_th`: surely when `y >= v_th`; otherwise, with noise, with the
-//!    probability that the OU bridge from `x` to `y` crossed, [`crossing_probability`];
+//!    probability that the OU bridge from `x` to `y` crossed, `exp(-q)` ([`crossing_exponent`]);
 //! 3. when it crossed, the first-passage time, drawn exactly from the bridge's first-passage
 //!    distribution ([`first_passage_fraction`]; the closed-form root without noise); the spike
 //!    is logged at that time, V reset to `v_reset`, and the next segment starts `t_ref` later
@@ -65,6 +65,9 @@ pub(super) struct PreciseInputs {
     pub dt: f64,
     /// Seed of the keyed streams.
     pub seed: u64,
+    /// `1 / (sigma_v^2 sinh(dt / tau_m))` (1/V^2), the crossing exponent's factor of a whole
+    /// step ([`crossing_exponent`]), computed once; 0 without noise.
+    pub whole_step_factor: f64,
 }
 
 /// One segment's ends and its crossing, for [`PreciseInputs::segment_crossing`].
@@ -77,12 +80,36 @@ pub(super) struct Segment {
     pub h: f64,
 }
 
+/// Crossing exponents above this have `exp(-q)` below every uniform the streams give
+/// (`rng::uniform_open` is at least 2^-33, `exp(-23) = 1e-10`), so the exponential is skipped:
+/// the common case of a neuron more than a couple of step noises below threshold.
+pub(super) const NEVER: f64 = 23.0;
+
 impl PreciseInputs {
+    /// The inputs of a neuron with these parameters (see the fields).
+    pub fn new(mu: Vec<f64>, tau_m: f64, sigma_v: f64, t_ref: f64, dt: f64, seed: u64) -> Self {
+        let whole_step_factor = if sigma_v > 0.0 { 1.0 / (sigma_v * sigma_v * (dt / tau_m).sinh()) } else { 0.0 };
+        Self { mu, tau_m, sigma_v, t_ref, dt, seed, whole_step_factor }
+    }
+
     /// Whether the path of `seg` crossed `v_th`, given the uniform `u` in (0, 1): surely when
-    /// it ends at or above, else with the OU bridge's crossing probability.
+    /// it ends at or above, else with the OU bridge's crossing probability
+    /// ([`crossing_exponent`]).
     #[inline(always)]
     pub fn crossed(&self, seg: &Segment, v_th: f64, u: f64) -> bool {
-        seg.y >= v_th || (self.sigma_v > 0.0 && u < crossing_probability(seg, v_th, self.sigma_v, self.tau_m))
+        if seg.y >= v_th {
+            return true;
+        }
+        if self.sigma_v == 0.0 {
+            return false;
+        }
+        let factor = if seg.h == self.dt {
+            self.whole_step_factor
+        } else {
+            1.0 / (self.sigma_v * self.sigma_v * (seg.h / self.tau_m).sinh())
+        };
+        let q = crossing_exponent(seg, v_th, factor);
+        q < NEVER && u < (-q).exp()
     }
 
     /// The time (s) from the start of `seg` to its first passage through `v_th`, in `[0, h]`,
@@ -122,17 +149,18 @@ impl PreciseInputs {
     }
 }
 
-/// The probability that an Ornstein-Uhlenbeck path (time constant `tau_m`, stationary
-/// standard deviation `sigma_v`) from `x` to `y` over `h`, both below `v_th`, crossed `v_th` in
-/// between: `exp(-(v_th - x)(v_th - y) / (sigma_v^2 sinh(h / tau_m)))`.
+/// The exponent `q` of the probability `exp(-q)` that an Ornstein-Uhlenbeck path (time
+/// constant `tau_m`, stationary standard deviation `sigma_v`) from `x` to `y` over `h`, both
+/// below `v_th`, crossed `v_th` in between: `q = (v_th - x)(v_th - y) factor`, with
+/// `factor = 1 / (sigma_v^2 sinh(h / tau_m))` (1/V^2).
 ///
 /// This is the Brownian bridge's `exp(-2 (b_0 - Z_0)(b_U - Z_U) / U)` in the time-changed
 /// coordinates of the module's notes (`U = sigma_v^2 (e^{2h/tau} - 1)`, the far end scaled by
 /// `e^{h/tau}`); `"bridge"` uses the step variance `sigma_v^2 (1 - e^{-2h/tau})` instead of
 /// `2 sigma_v^2 sinh(h/tau)`, which differs at first order in `h/tau`.
 #[inline(always)]
-pub(super) fn crossing_probability(seg: &Segment, v_th: f64, sigma_v: f64, tau_m: f64) -> f64 {
-    (-(v_th - seg.x) * (v_th - seg.y) / (sigma_v * sigma_v * (seg.h / tau_m).sinh())).exp()
+pub(super) fn crossing_exponent(seg: &Segment, v_th: f64, factor: f64) -> f64 {
+    (v_th - seg.x) * (v_th - seg.y) * factor
 }
 
 /// The first passage of a Brownian bridge through a level, as the fraction `u*/U` in `[0, 1]` of
@@ -196,7 +224,7 @@ mod tests {
     /// threshold passes at once.
     #[test]
     fn deterministic_passage_is_the_root() {
-        let p = PreciseInputs { mu: Vec::new(), tau_m: 20e-3, sigma_v: 0.0, t_ref: 0.0, dt: 1e-3, seed: 0 };
+        let p = PreciseInputs::new(Vec::new(), 20e-3, 0.0, 0.0, 1e-3, 0);
         let (mu, v_th, x) = (-0.035, -0.050, -0.0505);
         let h = 1e-3;
         let y = p.transition(x, h, mu, 0.0);
