@@ -46,7 +46,8 @@ pub(super) struct StepInputs<'a> {
     hold_steps: f64,
     /// For `Crossing::Precise`: what the precise step needs besides.
     precise: Option<PreciseInputs>,
-    /// The time grid's step (s) and the times `k dt` (s) are computed from it.
+    /// The time grid, for the step times `t_k = k dt` (s) of the precise step (a network's
+    /// inputs, which never take that step, carry an empty grid of the same dt).
     grid: crate::grid::TimeGrid,
 }
 
