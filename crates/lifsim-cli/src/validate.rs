@@ -12,7 +12,11 @@
 //!   dt) is allowed for as `nu^2 dt` on rates and `CV nu dt` on CVs;
 //! - ISIs are counted inside a window of 10 s (quick) or 40 s (full), long against every ISI,
 //!   since a finite window biases the CV low by about `CV^2 E[ISI] / T`;
-//! - a check passes when `|sim - theory| <= 4.5 SE + allowance`, SE from the data.
+//! - a check passes when `|sim - theory| <= 4.5 SE + allowance`, SE from the data;
+//! - then a convergence table: workload W's neuron (mu = -35 mV, sigma_v = 5 mV, t_ref = 2 ms,
+//!   exact integration) at dt = 1, 0.5, 0.2, 0.1 and 0.05 ms with each crossing rule, the rate
+//!   against Siegert with its SE (`--quick`: fewer neurons). The `"precise"` rows are checks
+//!   without allowance (that rule has no O(dt) bias); the others show their bias.
 
 use crate::failure::Failure;
 use clap::Args;
@@ -70,6 +74,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     free_membrane(&mut checks, scale)?;
     deterministic_spikes(&mut checks)?;
     first_passage(&mut checks, scale)?;
+    let convergence = convergence(&mut checks, scale)?;
     println!(
         "{:<44} {:<14} {:>14} {:>11} {:>14} {:>10} {:>7}  result",
         "scenario", "quantity", "simulation", "SE", "theory", "allowance", "z"
@@ -82,6 +87,27 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
         println!(
             "{:<44} {:<14} {:>14.6e} {:>11.3e} {:>14.6e} {:>10.2e} {:>7}  {result}",
             c.scenario, c.quantity, c.sim, c.se, c.theory, c.allowance, z
+        );
+    }
+    println!();
+    println!(
+        "convergence: rate vs Siegert, mu -35 mV, sigma_v 5 mV, t_ref 2 ms, exact, n = {}, window {:.2} s",
+        convergence.n, convergence.window
+    );
+    println!(
+        "{:>8} {:>9} {:>12} {:>9} {:>12} {:>9} {:>7}",
+        "dt (ms)", "crossing", "rate (Hz)", "SE", "Siegert", "diff (%)", "z"
+    );
+    for r in &convergence.rows {
+        println!(
+            "{:>8} {:>9} {:>12.4} {:>9.4} {:>12.4} {:>9.3} {:>7.2}",
+            r.dt_ms,
+            r.crossing,
+            r.rate,
+            r.se,
+            r.theory,
+            100.0 * (r.rate - r.theory) / r.theory,
+            (r.rate - r.theory) / r.se
         );
     }
     println!(
@@ -186,6 +212,68 @@ fn deterministic_spikes(checks: &mut Vec<Check>) -> Result<(), Failure> {
         });
     }
     Ok(())
+}
+
+/// One row of the convergence table.
+struct ConvergenceRow {
+    dt_ms: f64,
+    crossing: &'static str,
+    rate: f64,
+    se: f64,
+    theory: f64,
+}
+
+/// The convergence table and its run's size.
+struct Convergence {
+    n: u64,
+    window: f64,
+    rows: Vec<ConvergenceRow>,
+}
+
+/// Workload W's neuron (exact integration) at five steps with each crossing rule: the rate in
+/// a 1.8 s window after a 200 ms transient against Siegert, SE from the per-neuron counts
+/// (independent neurons). The `"precise"` rows are also checks, without allowance.
+fn convergence(checks: &mut Vec<Check>, scale: u64) -> Result<Convergence, Failure> {
+    let n = 500 * scale;
+    let mut rows = Vec::new();
+    let mut window = 0.0;
+    for dt_ms in [1.0, 0.5, 0.2, 0.1, 0.05] {
+        for crossing in ["grid", "bridge", "precise"] {
+            let sim = build(&[
+                ("input.noise", "white".into()),
+                ("input.sigma_v", "5 mV".into()),
+                ("input.i_mean", "250 pA".into()),
+                ("neuron.t_ref", "2 ms".into()),
+                ("simulation.method", "exact".into()),
+                ("simulation.crossing", crossing.into()),
+                ("simulation.dt", Value::Float(dt_ms * 1e-3)),
+                ("simulation.t_max", "2 s".into()),
+                ("simulation.n", Value::from(n)),
+                ("record.hist_times", Value::List(Vec::new())),
+                ("record.traces", Value::Int(0)),
+                ("analysis.t_start", "200 ms".into()),
+            ])?;
+            let rec = run(&sim)?;
+            let nu = WhiteNoiseLif::for_simulation(&sim)
+                .ok_or_else(|| Failure::Runtime("convergence: no first-passage theory".into()))?
+                .rate_hz();
+            let w = Window::of(&rec, sim.analysis());
+            window = w.duration();
+            let rate = mean_rate(&spike_counts(&rec, &w), w.duration());
+            if crossing == "precise" {
+                checks.push(Check {
+                    scenario: format!("white, W neuron, dt {dt_ms} ms, precise"),
+                    quantity: "rate (Hz)",
+                    sim: rate.rate_hz,
+                    se: rate.se_hz,
+                    theory: nu,
+                    allowance: 0.0,
+                });
+            }
+            rows.push(ConvergenceRow { dt_ms, crossing, rate: rate.rate_hz, se: rate.se_hz, theory: nu });
+        }
+    }
+    Ok(Convergence { n, window, rows })
 }
 
 /// White noise with spikes: rate and ISI CV against Siegert / Brunel, from mean-driven to

@@ -230,3 +230,49 @@ fn timings_split_the_run_into_phases() {
     assert!(setup >= 0.0 && simulation >= 0.0, "{setup} {simulation}");
     assert!((setup + simulation - wall).abs() <= 1e-12 * wall.max(1.0), "{setup} + {simulation} != {wall}");
 }
+
+/// `crossing = "precise"`: `spike_time` in `results.npz` and the time column of `spikes.csv`
+/// are the spikes' own times (off the grid, each inside the step that holds it), the same in
+/// both files; a refused combination exits with 2 and names the key.
+#[test]
+fn precise_crossings_write_off_grid_spike_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let precise = [
+        "--set",
+        "input.noise=white",
+        "--set",
+        "simulation.method=exact",
+        "--set",
+        "simulation.crossing=precise",
+        "--set",
+        "neuron.t_ref=2 ms",
+    ];
+    let output = run_small(&out, &precise);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_, spike_time) = npz_f64(&out.join("results.npz"), "spike_time");
+    assert!(spike_time.len() > 20, "{} spikes", spike_time.len());
+    let csv = std::fs::read_to_string(out.join("spikes.csv")).unwrap();
+    let rows: Vec<(u32, f64)> = csv
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            (fields[1].parse().unwrap(), fields[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), spike_time.len());
+    let dt = 1e-3;
+    let mut off_grid = 0;
+    for (&(step, time), &npz_time) in rows.iter().zip(&spike_time) {
+        assert_eq!(time, npz_time, "spikes.csv and results.npz agree to the bit");
+        let k = f64::from(step);
+        assert!((k - 1.0) * dt <= time + 1e-15 && time <= k * dt + 1e-15, "{time} s in step {step}");
+        off_grid += usize::from(time != k * dt);
+    }
+    assert!(off_grid * 10 > rows.len() * 9, "{off_grid} of {} off the grid", rows.len());
+
+    let refused = run_small(&dir.path().join("euler"), &["--set", "simulation.crossing=precise"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("simulation.crossing"), "{}", stderr(&refused));
+}

@@ -115,6 +115,23 @@ def test_save_and_load_round_trip(tmp_path):
     assert (tmp_path / "again" / "spikes.csv").read_text() == (tmp_path / "run" / "spikes.csv").read_text()
 
 
+def test_precise_spike_times_are_off_the_grid_and_survive_save(tmp_path):
+    r = lifsim.simulate(n=100, noise="white", method="exact", crossing="precise", t_ref="2 ms", dt="0.5 ms")
+    assert len(r.spike_times) > 100
+    dt = 0.5e-3
+    # Each spike lies in the step that holds it, almost never on a grid point.
+    assert ((r.spike_steps - 1) * dt <= r.spike_times + 1e-15).all()
+    assert (r.spike_times <= r.spike_steps * dt + 1e-15).all()
+    assert (r.spike_times != r.spike_steps * dt).mean() > 0.9
+    r.save(tmp_path / "run")
+    back = lifsim.load(tmp_path / "run")
+    np.testing.assert_array_equal(back.spike_times, r.spike_times)
+    back.save(tmp_path / "again")
+    assert (tmp_path / "again" / "spikes.csv").read_text() == (tmp_path / "run" / "spikes.csv").read_text()
+    with pytest.raises(ValueError, match="crossing = \"precise\" is invalid"):
+        lifsim.simulate(n=10, noise="white", crossing="precise")
+
+
 @pytest.mark.parametrize(
     "params",
     [

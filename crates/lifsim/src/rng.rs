@@ -68,6 +68,10 @@ pub enum Stream {
     /// A network's connections: the sources each target draws (keyed by the target, the
     /// projection in the counter word's upper 24 bits, see [`connection_block`]).
     Connectivity = 5,
+    /// Precise spike timing: within-step first-passage times and the noise of partial steps
+    /// (keyed by neuron and step, a draw index in the counter word's upper 24 bits, see
+    /// [`spike_time_block`]).
+    SpikeTime = 6,
 }
 
 /// The four words of Philox block `block` for `neuron` in `stream`.
@@ -84,6 +88,23 @@ pub fn block(seed: u64, stream: Stream, neuron: u64, block: u32) -> [u32; 4] {
 pub fn connection_block(seed: u64, projection: u32, target: u64, block: u32) -> [u32; 4] {
     let stream = Stream::Connectivity as u32 | (projection << 8);
     philox4x32_10([block, stream, target as u32, (target >> 32) as u32], [seed as u32, (seed >> 32) as u32])
+}
+
+/// The four words of draw `draw` (below 2^24) of the precise-timing stream of `neuron` in the
+/// update with sample index `sample` (the update to step `sample + 1`): counter `[sample,
+/// 6 + (draw << 8), neuron_lo, neuron_hi]`. A step may need several draws (a spike's time, the
+/// noise of the rest of the step, a second spike), each its own block, so that the numbers
+/// depend only on (seed, neuron, step, draw) and never on the thread count.
+///
+/// ```
+/// let a = lifsim::rng::spike_time_block(7, 3, 10, 0);
+/// assert_ne!(a, lifsim::rng::spike_time_block(7, 3, 10, 1));
+/// assert_eq!(lifsim::rng::spike_time_block(7, 3, 10, 0), lifsim::rng::block(7, lifsim::rng::Stream::SpikeTime, 3, 10));
+/// ```
+#[inline(always)]
+pub fn spike_time_block(seed: u64, neuron: u64, sample: u32, draw: u32) -> [u32; 4] {
+    let stream = Stream::SpikeTime as u32 | (draw << 8);
+    philox4x32_10([sample, stream, neuron as u32, (neuron >> 32) as u32], [seed as u32, (seed >> 32) as u32])
 }
 
 /// A uniform integer in `0..n` from 64 random bits, `(bits n) >> 64` (Lemire's multiply;

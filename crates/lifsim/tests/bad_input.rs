@@ -130,6 +130,37 @@ fn out_of_range_values_fail_at_build() {
     );
 }
 
+/// `simulation.crossing = "precise"` only where it is implemented: white noise or none with
+/// exact integration, not in a network; each refusal names the key and what is valid.
+#[test]
+fn precise_crossing_is_refused_where_it_does_not_apply() {
+    let precise = ("simulation.crossing", s("precise"));
+    let exact = ("simulation.method", s("exact"));
+    for noise in ["tutorial", "ou", "poisson"] {
+        build_fails(
+            &[precise.clone(), exact.clone(), ("input.noise", s(noise))],
+            "simulation.crossing",
+            "\"white\" or \"none\"",
+        );
+    }
+    build_fails(
+        &[precise.clone(), ("input.noise", s("white"))],
+        "simulation.crossing",
+        "simulation.method = \"exact\"",
+    );
+    let mut network = Config::from_toml_str(
+        "[simulation]\ncrossing = \"precise\"\nmethod = \"exact\"\n[[population]]\nname = \"E\"\nn = 10\n",
+    )
+    .expect("valid TOML");
+    let err = network.build().expect_err("a network refuses precise crossings");
+    assert!(err.to_string().contains("simulation.crossing") && err.to_string().contains("in a network"), "{err}");
+    network.set("simulation.crossing", &s("grid")).expect("valid");
+    assert!(network.build().is_ok());
+    for noise in ["white", "none"] {
+        assert!(config(&[precise.clone(), exact.clone(), ("input.noise", s(noise))]).build().is_ok());
+    }
+}
+
 #[test]
 fn euler_instability_is_rejected_but_exact_accepts_it() {
     // dt >= 2 tau_m makes |1 - dt/tau_m| >= 1.

@@ -4,7 +4,7 @@
 //! a check passes when the estimate lies within a few of its standard errors of the prediction,
 //! so each estimator here comes with the standard error computed from the same data.
 
-use super::{Window, cv, intervals_of, mean_and_sample_variance};
+use super::{Window, cv, intervals_of, intervals_timed, mean_and_sample_variance};
 use crate::record::Recording;
 
 /// An estimate and its standard error.
@@ -61,6 +61,9 @@ pub fn batch_means(batches: &[f64]) -> Estimate {
 /// batches`): the CV is a ratio of moments, and independent neurons make the groups' CVs
 /// independent estimates of it.
 pub fn batch_cv(rec: &Recording, window: &Window, batches: usize) -> Estimate {
+    if rec.spikes.is_timed() {
+        return batch_cv_timed(rec, window, batches);
+    }
     let all = intervals_of(&rec.spikes.neuron, &rec.spikes.step, rec.n, window);
     let group_cvs: Vec<f64> = (0..batches)
         .map(|b| {
@@ -73,6 +76,26 @@ pub fn batch_cv(rec: &Recording, window: &Window, batches: usize) -> Estimate {
                 .map(|(&neuron, &step)| (neuron, step))
                 .unzip();
             cv(&intervals_of(&neurons, &steps, rec.n, window))
+        })
+        .collect();
+    Estimate { value: cv(&all), se: batch_means(&group_cvs).se }
+}
+
+/// [`batch_cv`] for spikes with precise times: the same groups, intervals from the times.
+fn batch_cv_timed(rec: &Recording, window: &Window, batches: usize) -> Estimate {
+    let s = &rec.spikes;
+    let all = intervals_timed(&s.neuron, &s.step, &s.time, rec.n, window);
+    let group_cvs: Vec<f64> = (0..batches)
+        .map(|b| {
+            let mut group = (Vec::new(), Vec::new(), Vec::new());
+            for ((&neuron, &step), &time) in s.neuron.iter().zip(&s.step).zip(&s.time) {
+                if neuron as usize % batches == b {
+                    group.0.push(neuron);
+                    group.1.push(step);
+                    group.2.push(time);
+                }
+            }
+            cv(&intervals_timed(&group.0, &group.1, &group.2, rec.n, window))
         })
         .collect();
     Estimate { value: cv(&all), se: batch_means(&group_cvs).se }
@@ -113,7 +136,11 @@ mod tests {
             v_var: Vec::new(),
             activity: Vec::new(),
             traces: Default::default(),
-            spikes: Spikes { neuron: spikes.iter().map(|s| s.1).collect(), step: spikes.iter().map(|s| s.0).collect() },
+            spikes: Spikes {
+                neuron: spikes.iter().map(|s| s.1).collect(),
+                step: spikes.iter().map(|s| s.0).collect(),
+                time: Vec::new(),
+            },
             spike_count: vec![3, 3],
             histograms: Vec::new(),
             populations: Vec::new(),

@@ -205,15 +205,55 @@ pub fn intervals_of(neurons: &[u32], steps: &[u32], n: usize, window: &Window) -
     interval_steps(neurons, steps, n, window).map(|k| f64::from(k) * window.dt()).collect()
 }
 
-/// The interspike intervals of a recording in a window (s); see [`intervals_of`].
+/// [`intervals_of`] for spikes with precise times `times` (s): the intervals are differences
+/// of those times; which spikes count is still decided by their steps.
+///
+/// ```
+/// use lifsim::analysis::{Window, intervals_timed};
+/// let w = Window::new(lifsim::TimeGrid::new(1e-3, 20), 0.0, 1.0);
+/// let isi = intervals_timed(&[0, 0], &[2, 5], &[1.5e-3, 4.25e-3], 1, &w);
+/// assert!((isi[0] - 2.75e-3).abs() < 1e-18);
+/// ```
+pub fn intervals_timed(neurons: &[u32], steps: &[u32], times: &[f64], n: usize, window: &Window) -> Vec<f64> {
+    timed_intervals_of(neurons, steps, times, n, window, |_| true).collect()
+}
+
+/// Each interspike interval (s) of spikes with precise times whose two spikes lie in the
+/// window, of the neurons for which `keep` is true, in the order of their second spike.
+fn timed_intervals_of<'a>(
+    neurons: &'a [u32],
+    steps: &'a [u32],
+    times: &'a [f64],
+    n: usize,
+    window: &'a Window,
+    keep: impl Fn(u32) -> bool + 'a,
+) -> impl Iterator<Item = f64> + 'a {
+    let mut last = vec![f64::NAN; n];
+    neurons
+        .iter()
+        .zip(steps)
+        .zip(times)
+        .filter(move |&((&neuron, &step), _)| window.contains(step) && keep(neuron))
+        .filter_map(move |((&neuron, _), &time)| {
+            let previous = std::mem::replace(&mut last[neuron as usize], time);
+            (!previous.is_nan()).then_some(time - previous)
+        })
+}
+
+/// The interspike intervals of a recording in a window (s); see [`intervals_of`] (and
+/// [`intervals_timed`] for precise spike times).
 pub fn intervals(rec: &Recording, window: &Window) -> Vec<f64> {
+    if rec.spikes.is_timed() {
+        return intervals_timed(&rec.spikes.neuron, &rec.spikes.step, &rec.spikes.time, rec.n, window);
+    }
     intervals_of(&rec.spikes.neuron, &rec.spikes.step, rec.n, window)
 }
 
 /// How many interspike intervals of a recording in a window last each whole number of grid
 /// steps: entry `k` counts the intervals of `k dt` seconds. The same intervals as
 /// [`intervals`], in memory that grows with the steps, not with the spikes (for the ISI
-/// histogram of a million neurons, 80 kB instead of 432 MB).
+/// histogram of a million neurons, 80 kB instead of 432 MB). With precise spike times each
+/// interval is counted at its nearest whole number of steps.
 ///
 /// ```
 /// let rec = lifsim::run(&lifsim::Config::default().build().unwrap()).unwrap();
@@ -226,8 +266,17 @@ pub fn intervals(rec: &Recording, window: &Window) -> Vec<f64> {
 /// ```
 pub fn interval_step_tally(rec: &Recording, window: &Window) -> Vec<u64> {
     let mut tally = Vec::new();
-    for k in interval_steps(&rec.spikes.neuron, &rec.spikes.step, rec.n, window) {
-        let k = k as usize;
+    let steps: Box<dyn Iterator<Item = usize>> = if rec.spikes.is_timed() {
+        let s = &rec.spikes;
+        let dt = window.dt();
+        Box::new(
+            timed_intervals_of(&s.neuron, &s.step, &s.time, rec.n, window, |_| true)
+                .map(move |t| (t / dt).round() as usize),
+        )
+    } else {
+        Box::new(interval_steps(&rec.spikes.neuron, &rec.spikes.step, rec.n, window).map(|k| k as usize))
+    };
+    for k in steps {
         if k >= tally.len() {
             tally.resize(k + 1, 0);
         }
@@ -282,6 +331,11 @@ pub fn interval_summary(rec: &Recording, window: &Window) -> IntervalSummary {
 
 /// [`interval_summary`] of the neurons `neurons` only.
 pub fn interval_summary_of(rec: &Recording, window: &Window, neurons: std::ops::Range<usize>) -> IntervalSummary {
+    if rec.spikes.is_timed() {
+        let s = &rec.spikes;
+        let keep = |n: u32| neurons.contains(&(n as usize));
+        return timed_summary(timed_intervals_of(&s.neuron, &s.step, &s.time, rec.n, window, keep));
+    }
     let (mut count, mut sum, mut sum_sq) = (0u128, 0u128, 0u128);
     let intervals =
         interval_steps_of(&rec.spikes.neuron, &rec.spikes.step, rec.n, window, |n| neurons.contains(&(n as usize)));
@@ -299,6 +353,29 @@ pub fn interval_summary_of(rec: &Recording, window: &Window, neurons: std::ops::
         count: count as usize,
         mean_s: if count == 0 { f64::NAN } else { mean_steps * window.dt() },
         cv: if count < 2 { f64::NAN } else { variance.sqrt() / mean_steps },
+    }
+}
+
+/// The [`IntervalSummary`] of intervals in seconds (precise spike times), in one pass of
+/// sums shifted by the first interval (so that the variance does not cancel).
+fn timed_summary(intervals: impl Iterator<Item = f64>) -> IntervalSummary {
+    let (mut count, mut shift, mut sum, mut sum_sq) = (0usize, f64::NAN, 0.0, 0.0);
+    for t in intervals {
+        if count == 0 {
+            shift = t;
+        }
+        let d = t - shift;
+        count += 1;
+        sum += d;
+        sum_sq += d * d;
+    }
+    let n = count as f64;
+    let mean = shift + sum / n;
+    let variance = ((sum_sq - sum * sum / n) / n).max(0.0);
+    IntervalSummary {
+        count,
+        mean_s: if count == 0 { f64::NAN } else { mean },
+        cv: if count < 2 { f64::NAN } else { variance.sqrt() / mean },
     }
 }
 
@@ -385,6 +462,15 @@ pub fn count_histogram(counts: &[u32]) -> Vec<u64> {
 /// assert_eq!(cvs.len(), rec.n);
 /// ```
 pub fn neuron_cvs(rec: &Recording, window: &Window) -> Vec<f64> {
+    if rec.spikes.is_timed() {
+        let s = &rec.spikes;
+        return (0..rec.n)
+            .map(|i| {
+                let keep = move |n: u32| n as usize == i;
+                timed_summary(timed_intervals_of(&s.neuron, &s.step, &s.time, rec.n, window, keep)).cv
+            })
+            .collect();
+    }
     let mut sums = vec![(0u64, 0u128, 0u128); rec.n];
     let mut last = vec![u32::MAX; rec.n];
     for (&neuron, &step) in rec.spikes.neuron.iter().zip(&rec.spikes.step) {
@@ -496,7 +582,11 @@ mod tests {
             v_var: vec![0.0; steps],
             activity: vec![0.0; steps],
             traces: Default::default(),
-            spikes: Spikes { neuron: sorted.iter().map(|s| s.0).collect(), step: sorted.iter().map(|s| s.1).collect() },
+            spikes: Spikes {
+                neuron: sorted.iter().map(|s| s.0).collect(),
+                step: sorted.iter().map(|s| s.1).collect(),
+                time: Vec::new(),
+            },
             spike_count,
             histograms: Vec::new(),
             populations: Vec::new(),

@@ -8,6 +8,7 @@ use super::{
     AnalysisSection, Config, ConnectionSection, DriveKind, InputSection, NoiseKind, RecordSection, SimulationSection,
 };
 use crate::analysis::AnalysisSpec;
+use crate::choice::Choice;
 use crate::error::{Error, ParamError};
 use crate::grid::TimeGrid;
 use crate::model::params::finite;
@@ -59,6 +60,9 @@ impl Config {
             )
             .into());
         }
+        if s.crossing == Crossing::Precise && self.populations.is_empty() {
+            check_precise(s.method, &noise)?;
+        }
         let network = self.build_network(grid)?;
         let n = network.as_ref().map_or(s.n, |network| network.n() as u64);
         let record = build_record(&c.record, n, s.t_max, grid)?;
@@ -87,9 +91,11 @@ impl Config {
             }
             return Ok(None);
         }
-        if self.simulation.crossing == Crossing::Bridge {
-            let expected = "\"grid\" in a network (synaptic jumps are not a diffusion the bridge could time)";
-            return Err(ParamError::new("simulation.crossing", "\"bridge\"", expected).into());
+        if self.simulation.crossing != Crossing::Grid {
+            let expected = "\"grid\" in a network (synaptic jumps are not a diffusion the bridge could time, and \
+                            spikes are delivered on the grid)";
+            let value = format!("\"{}\"", self.simulation.crossing.name());
+            return Err(ParamError::new("simulation.crossing", value, expected).into());
         }
         let mut populations = Vec::with_capacity(self.populations.len());
         let mut first = 0u64;
@@ -121,6 +127,23 @@ impl Config {
             self.connections.iter().map(|c| build_projection(c, &populations, grid)).collect::<Result<_, Error>>()?;
         Ok(Some(Network::new(populations, projections)))
     }
+}
+
+/// `simulation.crossing = "precise"` times a crossing within its step exactly only for the
+/// exact integration of white noise or of no noise (an Ornstein-Uhlenbeck path between grid
+/// points, or the deterministic exponential); anything else is refused, naming what is valid.
+fn check_precise(method: Method, noise: &Noise) -> Result<(), Error> {
+    if !matches!(noise, Noise::White { .. } | Noise::None) {
+        let expected = "\"grid\" or \"bridge\" unless input.noise = \"white\" or \"none\" (\"precise\" times \
+                        crossings of a white-noise or noise-free path only)";
+        return Err(ParamError::new("simulation.crossing", "\"precise\"", expected).into());
+    }
+    if method != Method::Exact {
+        let expected = "\"grid\" with simulation.method = \"euler\" (\"precise\" needs simulation.method = \
+                        \"exact\": the exact transition over a partial step)";
+        return Err(ParamError::new("simulation.crossing", "\"precise\"", expected).into());
+    }
+    Ok(())
 }
 
 /// A population's neuron and input from its own (resolved) configuration; errors name the keys

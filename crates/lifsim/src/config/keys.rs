@@ -220,7 +220,7 @@ pub const KEYS: &[Key] = &[
     choice!(
         "simulation.crossing",
         simulation.crossing: Crossing = "grid",
-        "\"grid\" (spike when V >= v_th on the grid, the tutorial's rule) or \"bridge\" (also when the white-noise path crossed between grid points)"
+        "\"grid\" (spike when V >= v_th on the grid, the tutorial's rule) or \"bridge\" (also when the white-noise path crossed between grid points) or \"precise\" (as bridge, with each spike at its time within the step, reset and t_ref counted from it; white noise or none, method \"exact\")"
     ),
     quantity!("neuron.tau_m", Time, neuron.tau_m = LifParams::TUTORIAL.tau_m, "membrane time constant"),
     quantity!("neuron.e_l", Voltage, neuron.e_l = LifParams::TUTORIAL.e_l, "leak (resting) potential"),

@@ -6,11 +6,12 @@
 //! leaves what it recorded in its [`ChunkLog`], which the merge reads in chunk order.
 
 use super::noise::{BlockBuffer, KernelNoise, NoiseSource, NoiseTerm, OpenUniform};
+use super::precise::{MAX_SEGMENTS, NEVER, PreciseInputs, Segment};
 use super::simd::{self, Isa, Kernel};
 use crate::model::integrate::drive_per_step;
-use crate::model::{Crossing, LifParams, RecordSpec, Simulation, StepConstants};
+use crate::model::{Crossing, LifParams, Noise, RecordSpec, Simulation, StepConstants};
 use crate::record::GroupMoments;
-use crate::rng::Stream;
+use crate::rng::{self, Stream};
 
 /// Sub-step crossing detection by the Brownian-bridge probability (see [`Crossing::Bridge`]).
 struct Bridge {
@@ -19,6 +20,16 @@ struct Bridge {
     /// `2 / s^2`, `s^2` the per-step noise variance of V (1/V^2).
     two_over_variance: f64,
     blocks: BlockBuffer<OpenUniform>,
+}
+
+/// Precise spike timing's per-chunk state (see [`Crossing::Precise`]): the bridge's uniforms.
+/// (`Chunk::release` then holds each neuron's release *time*, in seconds.)
+struct PreciseState {
+    blocks: BlockBuffer<OpenUniform>,
+    /// Each neuron's grid-step end `y` and its step's normal, kept by the first pass of
+    /// [`Chunk::advance_precise`] for the second.
+    ends: Vec<f64>,
+    normals: Vec<f64>,
 }
 
 /// What every chunk's step reads, computed once before the loop.
@@ -33,6 +44,11 @@ pub(super) struct StepInputs<'a> {
     v_th: f64,
     /// Steps a neuron stays clamped after its spike step: `n_ref - 1` (0 when n_ref <= 1).
     hold_steps: f64,
+    /// For `Crossing::Precise`: what the precise step needs besides.
+    precise: Option<PreciseInputs>,
+    /// The time grid, for the step times `t_k = k dt` (s) of the precise step (a network's
+    /// inputs, which never take that step, carry an empty grid of the same dt).
+    grid: crate::grid::TimeGrid,
 }
 
 /// The state and log of one chunk of neurons.
@@ -64,6 +80,8 @@ pub(super) struct Chunk<N> {
     pub(super) noise: N,
     /// Sub-step crossing state, for `Crossing::Bridge` only.
     bridge: Option<Bridge>,
+    /// Precise timing state, for `Crossing::Precise` only.
+    precise: Option<PreciseState>,
     pub(super) log: ChunkLog,
     /// V at each histogram step, one vector per histogram.
     pub(super) snapshots: Vec<Vec<f64>>,
@@ -72,7 +90,22 @@ pub(super) struct Chunk<N> {
 impl<'a> StepInputs<'a> {
     /// The step's inputs for `sim` with `constants`, run in copy `isa`.
     pub(super) fn new(sim: &'a Simulation, isa: Isa, constants: &StepConstants) -> Self {
-        Self::of(sim.record(), isa, constants, sim.neuron(), drive_per_step(sim, constants.gain), sim.dt())
+        let mut inputs =
+            Self::of(sim.record(), isa, constants, sim.neuron(), drive_per_step(sim, constants.gain), sim.dt());
+        inputs.grid = sim.grid();
+        if sim.crossing() == Crossing::Precise {
+            let (p, grid) = (sim.neuron(), sim.grid());
+            let drive = &sim.input().drive;
+            let mu = std::iter::once(0.0)
+                .chain((1..grid.steps()).map(|k| p.e_l + p.r_m * drive.current(grid.time(k - 1))))
+                .collect();
+            let sigma_v = match sim.input().noise {
+                Noise::White { sigma_v } => sigma_v,
+                _ => 0.0,
+            };
+            inputs.precise = Some(PreciseInputs::new(mu, p.tau_m, sigma_v, p.t_ref, sim.dt(), sim.seed()));
+        }
+        inputs
     }
 
     /// The step's inputs of `neuron` (with its per-step `drive`) at step `dt`.
@@ -93,6 +126,8 @@ impl<'a> StepInputs<'a> {
             v_reset: neuron.v_reset,
             v_th: neuron.v_th.unwrap_or(f64::INFINITY),
             hold_steps: n_ref.saturating_sub(1) as f64,
+            precise: None,
+            grid: crate::grid::TimeGrid::new(dt, 0),
         }
     }
 }
@@ -104,6 +139,8 @@ pub(super) struct ChunkLayout {
     pub pad: bool,
     /// Keep Brownian-bridge crossing state, with this `2 / s^2` (1/V^2).
     pub bridge: Option<f64>,
+    /// Keep precise-timing state (release times in seconds, the bridge's uniforms).
+    pub precise: bool,
 }
 
 impl ChunkLayout {
@@ -113,9 +150,11 @@ impl ChunkLayout {
         // The AVX-512 step counts steps in u32 (`Chunk::release_steps`).
         let steps_fit_u32 = u32::try_from(sim.steps().saturating_add(n_ref).saturating_add(2)).is_ok();
         let bridge = sim.crossing() == Crossing::Bridge;
+        let precise = sim.crossing() == Crossing::Precise;
         Self {
-            pad: isa == Isa::Avx512 && N::PLAIN && !bridge && steps_fit_u32,
+            pad: isa == Isa::Avx512 && N::PLAIN && !bridge && !precise && steps_fit_u32,
             bridge: bridge.then(|| 2.0 / (constants.noise_scale * constants.noise_scale)),
+            precise,
         }
     }
 }
@@ -148,6 +187,11 @@ impl<N: NoiseSource> Chunk<N> {
                 previous: vec![0.0; len],
                 two_over_variance,
                 blocks: BlockBuffer::new(sim.seed(), first as u64, len, isa),
+            }),
+            precise: layout.precise.then(|| PreciseState {
+                blocks: BlockBuffer::new(sim.seed(), first as u64, len, isa),
+                ends: Vec::new(),
+                normals: Vec::new(),
             }),
             log: ChunkLog::default(),
             snapshots: vec![Vec::new(); spec.hist_steps.len()],
@@ -193,7 +237,9 @@ impl<N: NoiseSource> Chunk<N> {
     /// (it needs V before and after the noise).
     #[inline(always)]
     fn advance(&mut self, k: usize, shared: &StepInputs) {
-        if self.bridge.is_some() {
+        if self.precise.is_some() {
+            self.advance_precise(k, shared);
+        } else if self.bridge.is_some() {
             self.advance_bridge(k, shared);
         } else if !self.advance_kernel(k, shared) {
             self.advance_fused(k, shared);
@@ -289,6 +335,103 @@ impl<N: NoiseSource> Chunk<N> {
         self.log.push_step(GroupMoments::of(&self.v[..self.len]), spikes_now);
     }
 
+    /// The step with precise spike times ([`Crossing::Precise`], `super::precise`): a scalar
+    /// pass over the chunk's neurons, each cut into segments at its spikes and the ends of
+    /// its refractory periods. `release` holds each neuron's release time (s): it is free
+    /// from `release` on. The step's normals and the bridge's uniforms come from the same
+    /// streams as the other steps; every further draw from [`rng::spike_time_block`].
+    /// Inlined into each compiled copy (`simd`), so that its fused multiply-adds are
+    /// instructions where the CPU has them.
+    #[inline(always)]
+    fn advance_precise(&mut self, k: usize, shared: &StepInputs) {
+        let (Some(p), Some(state)) = (&shared.precise, &mut self.precise) else {
+            return;
+        };
+        let (decay, drive, v_th, v_reset) = (shared.decay, shared.drive[k], shared.v_th, shared.v_reset);
+        let sample = (k - 1) as u64;
+        let (t0, t1, mu) = (shared.grid.time(k - 1), shared.grid.time(k), p.mu[k]);
+        let (noisy, whole) = (p.sigma_v > 0.0, p.whole_step_factor);
+        let PreciseState { blocks, ends, normals } = state;
+        ends.resize(self.len, 0.0);
+        normals.resize(self.len, 0.0);
+        self.fired.resize(self.len, 0.0);
+        // Pass 1, without branches: every neuron's grid step; those free for the whole step
+        // and far from the threshold (no crossing possible: `y < v_th` and an exponent
+        // beyond `NEVER`) and those refractory to its end are done; the others are flagged
+        // in `fired`, with their step's end and normal kept for pass 2.
+        let mut j = 0;
+        self.noise.each(
+            sample,
+            (&mut self.v, &mut self.release, &mut self.fired),
+            |v, release, fired, [factor, xi, _]| {
+                let affine = decay.mul_add(*v, drive);
+                let y = if N::SILENT { affine } else { factor.mul_add(xi, affine) };
+                let near = (y >= v_th) | (noisy & ((v_th - *v) * (v_th - y) * whole < NEVER));
+                let held = *release >= t1;
+                let done = held | ((*release <= t0) & !near);
+                ends[j] = y;
+                normals[j] = xi;
+                *v = if held {
+                    v_reset
+                } else if done {
+                    y
+                } else {
+                    *v
+                };
+                *fired = if done { 0.0 } else { 1.0 };
+                j += 1;
+            },
+        );
+        // Pass 2: the flagged neurons, one by one, segment by segment.
+        let uniforms = blocks.lane(sample, Stream::Crossing);
+        let log = &mut self.log;
+        let spikes_before = log.spikes.len();
+        for (j, fired) in self.fired.iter_mut().enumerate() {
+            if *fired == 0.0 {
+                continue;
+            }
+            *fired = 0.0;
+            let (v, release) = (&mut self.v[j], &mut self.release[j]);
+            let neuron = (self.first + j) as u64;
+            let mut segment = 0;
+            let mut start = if *release > t0 { *release } else { t0 };
+            let mut x = if *release > t0 { v_reset } else { *v };
+            loop {
+                if start >= t1 || segment == MAX_SEGMENTS {
+                    // Refractory to the end of the step (or out of segments).
+                    *v = v_reset;
+                    break;
+                }
+                // The segment's end: the grid step itself when the neuron is free for the whole
+                // step; the exact transition over the rest of the step otherwise.
+                let (y, h, u) = if segment == 0 && start == t0 {
+                    (ends[j], p.dt, uniforms[j])
+                } else if segment == 0 {
+                    (p.transition(x, t1 - start, mu, normals[j]), t1 - start, uniforms[j])
+                } else {
+                    let words = rng::spike_time_block(p.seed, neuron, sample as u32, 2 * segment);
+                    let [normal, _] = rng::normal_pair(words[0], words[1]);
+                    let noise = if N::SILENT { 0.0 } else { f64::from(normal) };
+                    (p.transition(x, t1 - start, mu, noise), t1 - start, rng::uniform_open(words[2]))
+                };
+                let seg = Segment { x, y, h };
+                if !p.crossed(&seg, v_th, u) {
+                    *v = y;
+                    break;
+                }
+                let words = rng::spike_time_block(p.seed, neuron, sample as u32, 2 * segment + 1);
+                let spike = (start + p.passage_time(&seg, v_th, mu, words)).min(t1);
+                log.spikes.push(neuron as u32);
+                log.times.push(spike);
+                *release = spike + p.t_ref;
+                (start, x) = (*release, v_reset);
+                segment += 1;
+            }
+        }
+        let spikes_now = (log.spikes.len() - spikes_before) as u32;
+        self.log.push_step(GroupMoments::of(&self.v[..self.len]), spikes_now);
+    }
+
     /// Appends the spikes flagged in `fired` to the log and clears their flags, skipping quiet
     /// groups of 8 lanes; returns their number.
     ///
@@ -379,17 +522,20 @@ fn log_group(fired: &mut [f64], first: usize, log: &mut Vec<u32>) -> u32 {
     spikes
 }
 
-/// What one chunk of neurons recorded during one window of steps: 18 bytes per step plus 4
-/// per spike, so that long windows fit the memory budget at large n.
+/// What one chunk of neurons recorded during one window of steps: 20 bytes per step plus 4
+/// per spike (12 with precise times), so that long windows fit the memory budget at large n.
 #[derive(Debug, Default)]
 pub(super) struct ChunkLog {
     /// Mean and m2 of the chunk's V at each step of the window (the count is the chunk's
     /// number of neurons).
     pub moments: Vec<[f64; 2]>,
-    /// Spikes of the chunk at each step of the window (at most `engine::CHUNK_MAX` = 1024).
-    pub spikes_per_step: Vec<u16>,
+    /// Spikes of the chunk at each step of the window (at most `engine::CHUNK_MAX` = 1024 on
+    /// the grid; more with precise timing, where a neuron may spike twice in a step).
+    pub spikes_per_step: Vec<u32>,
     /// Neuron of each spike in the window, by step (see `spikes_per_step`), then neuron.
     pub spikes: Vec<u32>,
+    /// Time of each spike (s) with precise timing, beside `spikes`; empty otherwise.
+    pub times: Vec<f64>,
     /// Traced V, sample-major: for each trace sample in the window, the chunk's traced neurons.
     pub traces: Vec<f64>,
 }
@@ -400,6 +546,7 @@ impl ChunkLog {
         self.moments.clear();
         self.spikes_per_step.clear();
         self.spikes.clear();
+        self.times.clear();
         self.traces.clear();
     }
 
@@ -407,8 +554,7 @@ impl ChunkLog {
     #[inline(always)]
     pub fn push_step(&mut self, moments: GroupMoments, spikes: u32) {
         self.moments.push([moments.mean, moments.m2]);
-        // A chunk has at most CHUNK_MAX = 1024 neurons, so this never saturates.
-        self.spikes_per_step.push(u16::try_from(spikes).unwrap_or(u16::MAX));
+        self.spikes_per_step.push(spikes);
     }
 
     /// The moments logged for step `i` of the window, for a chunk of `count` neurons.

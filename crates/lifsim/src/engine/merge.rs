@@ -30,7 +30,8 @@ pub(super) struct ChunkPlace {
 }
 
 /// Appends one window of chunk logs (`logs[c]` of the chunk at `places[c]`) to the recording,
-/// in chunk order; `scratch` is reused between windows.
+/// in chunk order; `scratch` is reused between windows. With `timed` (precise crossings) each
+/// spike's time is copied beside its neuron.
 ///
 /// Chunk-major, so that each chunk's log is read sequentially: every step's moments are merged
 /// over the chunks in chunk order (so the result is the same for any thread count), and each
@@ -45,6 +46,7 @@ pub(super) fn merge_window(
     start: usize,
     end: usize,
     scratch: &mut MergeScratch,
+    timed: bool,
 ) -> Result<(), TryReserveError> {
     let steps = end - start;
     let MergeScratch { totals, counts, next } = scratch;
@@ -56,7 +58,7 @@ pub(super) fn merge_window(
         let count = place.len as f64;
         for (i, (total, spikes)) in totals.iter_mut().zip(counts.iter_mut()).enumerate() {
             total.merge(&log.moments(i, count));
-            *spikes += usize::from(log.spikes_per_step[i]);
+            *spikes += log.spikes_per_step[i] as usize;
         }
     }
     let n = rec.n as f64;
@@ -79,11 +81,20 @@ pub(super) fn merge_window(
         rec.spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
     }
     rec.spikes.neuron.resize(offset, 0);
+    if timed {
+        rec.spikes.time.try_reserve(window_spikes)?;
+        rec.spikes.time.resize(offset, 0.0);
+    }
     for log in logs {
-        let mut logged = log.spikes.as_slice();
+        let (mut logged, mut times) = (log.spikes.as_slice(), log.times.as_slice());
         for (place, &spikes) in next.iter_mut().zip(&log.spikes_per_step) {
             let (now, later) = logged.split_at(spikes as usize);
             rec.spikes.neuron[*place..*place + now.len()].copy_from_slice(now);
+            if timed {
+                let (now, later) = times.split_at(spikes as usize);
+                rec.spikes.time[*place..*place + now.len()].copy_from_slice(now);
+                times = later;
+            }
             *place += now.len();
             logged = later;
         }

@@ -32,10 +32,11 @@ mod chunk;
 mod merge;
 mod network;
 mod noise;
+mod precise;
 mod simd;
 
 use crate::error::Error;
-use crate::model::{Noise, Simulation, StepConstants};
+use crate::model::{Crossing, Noise, Simulation, StepConstants};
 use crate::record::{Histogram, Recording, Spikes, Traces};
 use chunk::{Chunk, ChunkLayout, ChunkLog, ChunkWindow, StepInputs};
 use merge::{ChunkPlace, MergeScratch, merge_window};
@@ -72,7 +73,7 @@ pub fn chunk_len(n: usize) -> usize {
 /// a window at n = 1e4 (16 chunks of 640 neurons and 1024 steps).
 #[doc(hidden)]
 pub const WINDOW: usize = 1024;
-/// Chunk-steps logged per window (18 bytes each, plus the window's spikes): bounds each of
+/// Chunk-steps logged per window (20 bytes each, plus the window's spikes): bounds each of
 /// the two sets of logs (the window being computed, the one being merged) at about 5 MB.
 const WINDOW_CHUNK_STEPS: usize = 1 << 18;
 
@@ -179,6 +180,7 @@ fn run_generic<N: NoiseSource>(
     let mut rec = empty_recording(sim)?;
     let window = window_steps(n);
     let mut scratch = MergeScratch::default();
+    let timed = sim.crossing() == Crossing::Precise;
     let places: Vec<ChunkPlace> =
         chunks.iter().map(|c| ChunkPlace { first: c.first, len: c.len, traced: c.traced }).collect();
     // The logs of the last window computed, merged while the chunks compute the next one, then
@@ -198,7 +200,7 @@ fn run_generic<N: NoiseSource>(
             || chunks.par_iter_mut().for_each(|chunk| isa.run(&mut ChunkWindow { chunk, start, end, shared })),
             || {
                 if let Some((start, end)) = unmerged {
-                    merged = merge_window(&mut rec, &places, &logged, start, end, &mut scratch);
+                    merged = merge_window(&mut rec, &places, &logged, start, end, &mut scratch, timed);
                 }
             },
         );
@@ -213,7 +215,7 @@ fn run_generic<N: NoiseSource>(
         }
     }
     if let Some((start, end)) = unmerged {
-        merge_window(&mut rec, &places, &logged, start, end, &mut scratch)
+        merge_window(&mut rec, &places, &logged, start, end, &mut scratch, timed)
             .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&rec, &logged) })?;
     }
     finish(sim, &mut rec, &chunks)?;
@@ -226,7 +228,8 @@ fn run_generic<N: NoiseSource>(
 /// The size of the spike vectors a failed merge tried to grow to (bytes), for its message.
 fn spike_bytes(rec: &Recording, logs: &[ChunkLog]) -> u64 {
     let window: usize = logs.iter().map(|log| log.spikes.len()).sum();
-    8 * (rec.spikes.len() + window) as u64
+    let per_spike = if rec.spikes.is_timed() { 16 } else { 8 };
+    per_spike * (rec.spikes.len() + window) as u64
 }
 
 /// A vector with room for `capacity` values holding those of `values`, or the error naming
@@ -292,7 +295,8 @@ mod tests {
     use crate::{Config, Value};
 
     fn simulation(noise: &str, crossing: &str) -> Simulation {
-        simulation_with(noise, crossing, &[])
+        let exact = [("simulation.method", Value::from("exact"))];
+        simulation_with(noise, crossing, if crossing == "precise" { &exact } else { &[] })
     }
 
     /// The test simulation with `extra` settings applied last.
@@ -324,6 +328,8 @@ mod tests {
             ("white", "grid"),
             ("none", "grid"),
             ("white", "bridge"),
+            ("white", "precise"),
+            ("none", "precise"),
             ("tutorial", "grid"),
             ("ou", "grid"),
             ("poisson", "grid"),

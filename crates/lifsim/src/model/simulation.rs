@@ -28,6 +28,15 @@ choice_enum! {
         /// removes the O(sqrt(dt)) rate bias of grid-only detection for white noise
         /// (Honerkamp; Giraudo & Sacerdote 1999; Mannella 1999).
         Bridge = "bridge",
+        /// Spike times within the step (white noise or none, `method = "exact"`): a crossing
+        /// is detected as by `Bridge` (on the grid, or between grid points with the crossing
+        /// probability of the Ornstein-Uhlenbeck bridge), its time drawn exactly from the
+        /// bridge's first-passage distribution (the exact root without noise), the spike
+        /// recorded at that off-grid time, V reset and t_ref counted from it, and the rest of
+        /// the step after t_ref integrated exactly from `v_reset` (the exact OU transition over
+        /// the partial step). This removes the O(dt) bias of a spike timed at the end of its
+        /// step, which `Bridge` leaves (see docs/VALIDATION.md).
+        Precise = "precise",
     }
 }
 

@@ -90,6 +90,8 @@ struct Parts<'a> {
     trace_every: usize,
     spike_neuron: Cow<'a, [u32]>,
     spike_step: Cow<'a, [u32]>,
+    /// Precise spike times (s), empty for spikes on the grid.
+    spike_time: Cow<'a, [f64]>,
     spike_count: Cow<'a, [u32]>,
     histograms: &'a [Histogram],
     populations: &'a [PopulationActivity],
@@ -108,9 +110,10 @@ fn table(parts: Parts<'_>) -> RecordingArrays<'_> {
     let steps = grid.steps();
     let spikes = parts.spike_step.len();
     // Borrowed steps give their times as they are read; owned steps (moved out) give them now.
-    let spike_time = match &parts.spike_step {
-        Cow::Borrowed(steps) => Column::StepTimes { steps, grid },
-        Cow::Owned(steps) => Column::F64(steps.iter().map(|&k| grid.time(k as usize)).collect()),
+    let spike_time = match (&parts.spike_step, parts.spike_time) {
+        (_, times) if !times.is_empty() => Column::F64(times),
+        (Cow::Borrowed(steps), _) => Column::StepTimes { steps, grid },
+        (Cow::Owned(steps), _) => Column::F64(steps.iter().map(|&k| grid.time(k as usize)).collect()),
     };
     let hists = parts.histograms;
     let bins = hists.first().map_or(0, |h| h.counts.len());
@@ -182,6 +185,7 @@ impl Recording {
             trace_every: tr.every,
             spike_neuron: Cow::Borrowed(&self.spikes.neuron),
             spike_step: Cow::Borrowed(&self.spikes.step),
+            spike_time: Cow::Borrowed(&self.spikes.time),
             spike_count: Cow::Borrowed(&self.spike_count),
             histograms: &self.histograms,
             populations: &self.populations,
@@ -203,6 +207,7 @@ impl Recording {
             trace_every: traces.every,
             spike_neuron: Cow::Owned(spikes.neuron),
             spike_step: Cow::Owned(spikes.step),
+            spike_time: Cow::Owned(spikes.time),
             spike_count: Cow::Owned(spike_count),
             histograms: &histograms,
             populations: &populations,
@@ -211,8 +216,9 @@ impl Recording {
     }
 
     /// Reads a recording back from its arrays (as [`Recording::arrays`] names them) on a grid
-    /// of step `dt` (s), traces sampled every `every` steps. Derived arrays (`t`, `trace_t`,
-    /// `spike_time`) are not read; histograms come back without their V snapshots.
+    /// of step `dt` (s), traces sampled every `every` steps. Derived arrays (`t`, `trace_t`)
+    /// are not read; `spike_time` is kept only where it is off the grid (precise crossings);
+    /// histograms come back without their V snapshots.
     ///
     /// # Errors
     /// The source's error for the first array it cannot give.
@@ -271,7 +277,14 @@ impl Recording {
                 samples: trace_shape.get(1).copied().unwrap_or(0),
                 values,
             },
-            spikes: Spikes { neuron: source.u32s("spike_neuron")?.0, step: source.u32s("spike_step")?.0 },
+            spikes: {
+                let (neuron, step) = (source.u32s("spike_neuron")?.0, source.u32s("spike_step")?.0);
+                let time = source.f64s("spike_time")?.0;
+                // Grid times are derived from the steps; only precise times are stored.
+                let on_grid =
+                    time.len() != step.len() || time.iter().zip(&step).all(|(&t, &k)| t == grid.time(k as usize));
+                Spikes { neuron, step, time: if on_grid { Vec::new() } else { time } }
+            },
             spike_count,
             histograms,
             populations,

@@ -13,16 +13,47 @@ pub use arrays::{ArraySource, Column, NamedArray, RecordingArrays};
 use crate::grid::TimeGrid;
 use serde::{Deserialize, Serialize};
 
-/// All spikes of a run, ordered by step, then neuron (8 bytes per spike).
+/// All spikes of a run, ordered by step, then neuron, then time (8 bytes per spike; 16 with
+/// precise spike times).
+///
+/// A spike at step `k` happened during the update from `t_{k-1}` to `t_k`. On the grid
+/// (`simulation.crossing = "grid"` or `"bridge"`) its time is `t_k = k dt` and `time` is empty;
+/// with `"precise"` each spike has its own time in `[t_{k-1}, t_k]`, stored in `time`, and
+/// a neuron may spike more than once in a step.
+///
+/// ```
+/// let grid = lifsim::TimeGrid::new(1e-3, 10);
+/// let on_grid = lifsim::record::Spikes { neuron: vec![0], step: vec![3], time: Vec::new() };
+/// assert_eq!(on_grid.time_of(0, grid), 3e-3);
+/// let precise = lifsim::record::Spikes { neuron: vec![0], step: vec![3], time: vec![2.25e-3] };
+/// assert_eq!(precise.time_of(0, grid), 2.25e-3);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Spikes {
     /// Neuron index of each spike.
     pub neuron: Vec<u32>,
-    /// Grid step of each spike; its time is `step * dt`.
+    /// Grid step of each spike: the step whose update holds it.
     pub step: Vec<u32>,
+    /// Time of each spike (s) when spikes are timed within their step
+    /// (`simulation.crossing = "precise"`); empty when every spike is at `step * dt`.
+    #[serde(default)]
+    pub time: Vec<f64>,
 }
 
 impl Spikes {
+    /// The time (s) of spike `i` on `grid`: its precise time, or `step * dt`.
+    pub fn time_of(&self, i: usize, grid: TimeGrid) -> f64 {
+        match self.time.get(i) {
+            Some(&t) => t,
+            None => grid.time(self.step[i] as usize),
+        }
+    }
+
+    /// Whether the spikes carry their own times (precise crossings) rather than grid times.
+    pub fn is_timed(&self) -> bool {
+        !self.time.is_empty()
+    }
+
     /// Number of spikes.
     pub fn len(&self) -> usize {
         self.step.len()
@@ -132,8 +163,11 @@ pub struct Recording {
 }
 
 impl Recording {
-    /// The time of every spike (s), `step dt`.
+    /// The time of every spike (s): `step dt`, or its precise time ([`Spikes::time`]).
     pub fn spike_times(&self) -> Vec<f64> {
+        if self.spikes.is_timed() {
+            return self.spikes.time.clone();
+        }
         self.spikes.step.iter().map(|&k| self.grid.time(k as usize)).collect()
     }
 

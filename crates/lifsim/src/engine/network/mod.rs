@@ -137,7 +137,7 @@ pub(super) fn run(
         .collect();
     let (weights, class) = weight_classes(network);
     let slots = network.max_delay() as usize + 1;
-    let layout = ChunkLayout { pad: false, bridge: None };
+    let layout = ChunkLayout { pad: false, bridge: None, precise: false };
     let places = places(network);
     let synapses = wire(seed, network, &places, &class)?;
     let mut chunks: Vec<Chunk<NetworkInput>> = places
@@ -181,7 +181,7 @@ pub(super) fn run(
             std::mem::swap(&mut chunk.log, log);
         }
         delivered = rec.spikes.len();
-        merge_window(&mut rec, &merge_places, &logs, start, end, &mut scratch)
+        merge_window(&mut rec, &merge_places, &logs, start, end, &mut scratch, false)
             .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: 8 * rec.spikes.len() as u64 })?;
         start = end;
         if control(Progress { steps_done: end, steps_total: sim.steps() }).is_break() {
