@@ -204,7 +204,7 @@ fn run_shard_on(
     }
     let constants = StepConstants::new(sim);
     let seed = sim.seed();
-    let part = Partial::new(sim, shard);
+    let part = Partial::new(sim, shard)?;
     match sim.input().noise {
         Noise::None => run_generic(sim, part, isa, &constants, control, |_, _| Silent),
         Noise::Tutorial { .. } => run_generic(sim, part, isa, &constants, control, |first, len| {

@@ -9,7 +9,7 @@
 //! the one shard that holds every block, so a run cut into any shards, run on any machines with
 //! any thread counts, gives the same bits as a run on one machine.
 
-use super::{BLOCK_CHUNKS, chunk_len};
+use super::{BLOCK_CHUNKS, chunk_len, gather};
 use crate::error::Error;
 use crate::model::Simulation;
 use crate::record::{GroupMoments, Histogram, Recording, Spikes, Traces};
@@ -103,30 +103,41 @@ pub struct Partial {
 const MAGIC: &[u8; 8] = b"LIFPART1";
 
 impl Partial {
-    /// An empty partial for `shard` of `sim`, ready for the run's windows.
-    pub(super) fn new(sim: &Simulation, shard: &Shard) -> Self {
+    /// An empty partial for `shard` of `sim`, ready for the run's windows: its per-step
+    /// vectors reserved, its traces allocated.
+    ///
+    /// # Errors
+    /// [`Error::AllocationFailed`] when they do not fit in memory.
+    pub(super) fn new(sim: &Simulation, shard: &Shard) -> Result<Self, Error> {
         let n = sim.n();
         let neurons = shard.neurons(n);
         let end = shard.blocks.end.min(blocks(n));
         let spec = sim.record();
         let samples = sim.steps().div_ceil(spec.every);
         let traced = spec.traces.saturating_sub(neurons.start).min(neurons.len());
-        Partial {
+        let steps = sim.steps();
+        let blocks = end - shard.blocks.start.min(end);
+        let mut moments = Vec::with_capacity(blocks);
+        for _ in 0..blocks {
+            moments.push(gather(steps, [], "the mean and variance of V")?);
+        }
+        let len = traced.saturating_mul(samples);
+        Ok(Partial {
             fingerprint: fingerprint(sim),
             n,
             steps: sim.steps(),
             blocks: shard.blocks.start.min(end)..end,
-            moments: vec![Vec::new(); end - shard.blocks.start.min(end)],
-            spikes_per_step: Vec::new(),
+            moments,
+            spikes_per_step: gather(steps, [], "the activity")?,
             spikes: Spikes::default(),
             spike_count: Vec::new(),
             traced,
             trace_every: spec.every,
             trace_samples: samples,
-            traces: vec![0.0; traced * samples],
+            traces: gather(len, std::iter::repeat_n(0.0, len), "the V traces")?,
             snapshots: Vec::new(),
             neurons,
-        }
+        })
     }
 
     /// Its blocks.
@@ -354,8 +365,11 @@ pub fn merge(sim: &Simulation, mut parts: Vec<Partial>) -> Result<Recording, Err
     let len = block_len(n);
     let counts: Vec<f64> = (0..total).map(|b| (len.min(n - b * len)) as f64).collect();
     let moments: Vec<&Vec<[f64; 2]>> = parts.iter().flat_map(|p| &p.moments).collect();
-    let (mut v_mean, mut v_var, mut activity) =
-        (Vec::with_capacity(steps), Vec::with_capacity(steps), Vec::with_capacity(steps));
+    let (mut v_mean, mut v_var, mut activity) = (
+        gather(steps, [], "the mean of V")?,
+        gather(steps, [], "the variance of V")?,
+        gather(steps, [], "the activity")?,
+    );
     let mut scratch = Vec::with_capacity(total);
     for k in 0..steps {
         scratch.clear();
@@ -377,18 +391,14 @@ pub fn merge(sim: &Simulation, mut parts: Vec<Partial>) -> Result<Recording, Err
         neurons: spec.traces,
         every: spec.every,
         samples,
-        values: parts.iter_mut().flat_map(|p| std::mem::take(&mut p.traces)).collect(),
+        values: concat(&mut parts, |p| &mut p.traces, "the V traces")?,
     };
-    let spike_count = parts.iter_mut().flat_map(|p| std::mem::take(&mut p.spike_count)).collect();
-    let histograms = spec
-        .hist_steps
-        .iter()
-        .enumerate()
-        .map(|(h, &step)| {
-            let values = parts.iter_mut().flat_map(|p| std::mem::take(&mut p.snapshots[h])).collect();
-            Histogram::new(sim.time(step), step, values, spec.hist_bins)
-        })
-        .collect();
+    let spike_count = concat(&mut parts, |p| &mut p.spike_count, "the spike counts")?;
+    let mut histograms = Vec::with_capacity(spec.hist_steps.len());
+    for (h, &step) in spec.hist_steps.iter().enumerate() {
+        let values = concat(&mut parts, |p| &mut p.snapshots[h], "a V histogram")?;
+        histograms.push(Histogram::new(sim.time(step), step, values, spec.hist_bins));
+    }
     if let Some(step) = v_mean.iter().position(|v: &f64| !v.is_finite()) {
         return Err(Error::NonFinite { step, time: sim.time(step) });
     }
@@ -404,6 +414,27 @@ pub fn merge(sim: &Simulation, mut parts: Vec<Partial>) -> Result<Recording, Err
         histograms,
         populations: Vec::new(),
     })
+}
+
+/// The vectors `field` of all partials (in block order) joined, taken out of them (moved, not
+/// copied, when there is one partial).
+///
+/// # Errors
+/// [`Error::AllocationFailed`] naming `what` when the joined vector does not fit in memory.
+fn concat<T: Copy>(
+    parts: &mut [Partial],
+    field: impl Fn(&mut Partial) -> &mut Vec<T>,
+    what: &'static str,
+) -> Result<Vec<T>, Error> {
+    if let [one] = parts {
+        return Ok(std::mem::take(field(one)));
+    }
+    let len = parts.iter_mut().map(|p| field(p).len()).sum();
+    let mut joined = gather(len, [], what)?;
+    for part in parts.iter_mut() {
+        joined.extend_from_slice(&std::mem::take(field(part)));
+    }
+    Ok(joined)
 }
 
 /// The spikes of all partials (in block order) in the recording's order: by step, then neuron.
