@@ -158,7 +158,8 @@ def simulate(
     started = time.monotonic()
     parts = gather(client, tasks, retries, "lifsim shards")
     wall = time.monotonic() - started
-    return _native.merge_shards(config._native, parts, threads or 0, wall)
+    # The summary's thread count: all the threads asked for over the workers.
+    return _native.merge_shards(config._native, parts, (threads or 1) * worker_count(client), wall)
 
 
 def sweep(
