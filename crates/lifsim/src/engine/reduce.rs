@@ -343,6 +343,22 @@ pub fn merge(sim: &Simulation, mut parts: Vec<Partial>) -> Result<Recording, Err
             other.blocks, other.fingerprint
         )));
     }
+    let spec = sim.record();
+    let expected_traced = |p: &Partial| spec.traces.saturating_sub(p.neurons.start).min(p.neurons.len());
+    if let Some(bad) = parts.iter().find(|p| {
+        p.neurons != (Shard { blocks: p.blocks.clone() }).neurons(n)
+            || p.moments.len() != p.blocks.len()
+            || p.spike_count.len() != p.neurons.len()
+            || p.snapshots.len() != spec.hist_steps.len()
+            || p.traced != expected_traced(p)
+            || p.trace_every != spec.every
+            || p.trace_samples != steps.div_ceil(spec.every)
+    }) {
+        return Err(Error::Shard(format!(
+            "the partial recording of blocks {:?} is inconsistent with its simulation (damaged or hand-made)",
+            bad.blocks
+        )));
+    }
     parts.sort_by_key(|p| p.blocks.start);
     let total = blocks(n);
     let mut next = 0;
@@ -385,7 +401,6 @@ pub fn merge(sim: &Simulation, mut parts: Vec<Partial>) -> Result<Recording, Err
     }
 
     let spikes = if parts.len() == 1 { std::mem::take(&mut parts[0].spikes) } else { interleave(&parts)? };
-    let spec = sim.record();
     let samples = steps.div_ceil(spec.every);
     let traces = Traces {
         neurons: spec.traces,
@@ -530,6 +545,9 @@ mod tests {
         let other = config.build().expect("valid");
         let foreign = run_shard(&other, &shards[2]).expect("runs");
         assert!(message(vec![parts[0].clone(), parts[1].clone(), foreign]).contains("another simulation"));
+        let mut damaged = parts.clone();
+        damaged[1].snapshots.clear();
+        assert!(message(damaged).contains("inconsistent with its simulation"));
         let bytes = parts[0].to_bytes();
         for cut in [&bytes[..4], &bytes[..bytes.len() - 1]] {
             let error = Partial::from_bytes(cut).expect_err("refused").to_string();
