@@ -11,7 +11,8 @@ wheels=target/wheels
 rm -rf "$venv"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  "maturin>=1.9.4,<2" pytest numpy pandas matplotlib nbclient nbformat ipykernel
+  "maturin>=1.9.4,<2" pytest numpy pandas matplotlib nbclient nbformat ipykernel \
+  "dask[distributed]" tqdm
 
 cargo build --release --quiet -p lifsim-cli
 rm -f "$wheels"/lifsim-*.whl

@@ -9,6 +9,7 @@ mod config;
 mod error;
 mod files;
 mod run;
+mod shard;
 mod simulate;
 mod sweep;
 mod theory;
@@ -29,6 +30,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<config::NativeConfig>()?;
     m.add_function(wrap_pyfunction!(simulate::simulate, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep_len, m)?)?;
+    m.add_function(wrap_pyfunction!(shard::shard_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(shard::run_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(shard::merge_shards, m)?)?;
     m.add_function(wrap_pyfunction!(files::save, m)?)?;
     m.add_function(wrap_pyfunction!(theory::free_membrane_moments, m)?)?;
     m.add_function(wrap_pyfunction!(memory_size, m)?)?;

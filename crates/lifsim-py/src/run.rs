@@ -16,7 +16,13 @@ const SIGNAL_POLL: Duration = Duration::from_millis(20);
 /// The pools built so far, by worker count (0: the default), kept for the life of the process:
 /// starting the threads takes about as long as a whole small run (bench/RESULTS.md, fourth
 /// round), which a loop of small runs, a sweep in Python or a Dask task would pay every call.
-static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+/// The pools are tagged with the id of the process that started them: a child forked from a
+/// process with pools (a `ProcessPoolExecutor` on Linux) has none of their threads, so it
+/// starts its own instead of waiting forever on the parent's.
+static POOLS: OnceLock<Mutex<(u32, Pools)>> = OnceLock::new();
+
+/// The pools of one process, by worker count.
+type Pools = HashMap<usize, Arc<rayon::ThreadPool>>;
 
 /// A pool of `threads` workers (`None`: one per core, or `RAYON_NUM_THREADS`), built on first
 /// use and shared by later calls.
@@ -37,7 +43,13 @@ pub fn pool(threads: Option<i64>) -> Result<Arc<rayon::ThreadPool>, Failure> {
         }
     };
     // A poisoned lock only means another call panicked while holding it; the map stays valid.
-    let mut pools = POOLS.get_or_init(Mutex::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut guard = POOLS.get_or_init(Mutex::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (owner, pools) = &mut *guard;
+    if *owner != std::process::id() {
+        // The parent's pools have no threads here; dropping them would wait for those threads.
+        std::mem::forget(std::mem::take(pools));
+        *owner = std::process::id();
+    }
     if let Some(pool) = pools.get(&threads) {
         return Ok(Arc::clone(pool));
     }
@@ -60,6 +72,16 @@ pub fn memory_budget(max_memory: Option<u64>) -> u64 {
 /// handler's exception (`KeyboardInterrupt` on Ctrl-C) cancels the run at its next window and
 /// is raised here.
 pub fn run(py: Python<'_>, sim: &Simulation, pool: &rayon::ThreadPool) -> Result<Recording, Failure> {
+    run_task(py, pool, |control| lifsim::run_with(sim, control))
+}
+
+/// Runs `task` (a core run given its window callback) on `pool` with the GIL released and
+/// Ctrl-C honoured, as [`run`] does.
+pub fn run_task<T: Send>(
+    py: Python<'_>,
+    pool: &rayon::ThreadPool,
+    task: impl FnOnce(&mut dyn FnMut(lifsim::Progress) -> ControlFlow<()>) -> Result<T, lifsim::Error> + Send,
+) -> Result<T, Failure> {
     let cancel = AtomicBool::new(false);
     let mut raised = None;
     let recording = py.detach(|| {
@@ -67,10 +89,10 @@ pub fn run(py: Python<'_>, sim: &Simulation, pool: &rayon::ThreadPool) -> Result
             let (done, finished) = mpsc::channel();
             let cancel = &cancel;
             scope.spawn(move |_| {
-                let control =
+                let mut control =
                     |_| if cancel.load(Ordering::Relaxed) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
                 // The receiver outlives this task, so the send cannot fail.
-                let _ = done.send(lifsim::run_with(sim, control));
+                let _ = done.send(task(&mut control));
             });
             loop {
                 match finished.recv_timeout(SIGNAL_POLL) {

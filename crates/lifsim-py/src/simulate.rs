@@ -41,8 +41,20 @@ pub fn simulate<'py>(
     let rec = run::run(py, &sim, &pool)?;
     let wall = started.elapsed().as_secs_f64();
     // The summary's theory may take a few quadratures: without the GIL too.
-    let summary =
-        py.detach(|| serde_json::to_string(&Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall)));
+    result(py, &config, &sim, rec, pool.current_num_threads(), wall)
+}
+
+/// `(arrays, summary_json)` of the recording `rec` of `sim` (from `config`), run on `threads`
+/// workers in `wall` seconds: the arrays moved into NumPy under the names of `results.npz`.
+pub fn result<'py>(
+    py: Python<'py>,
+    config: &lifsim::Config,
+    sim: &lifsim::Simulation,
+    rec: lifsim::Recording,
+    threads: usize,
+    wall: f64,
+) -> Result<(Bound<'py, PyDict>, String), Failure> {
+    let summary = py.detach(|| serde_json::to_string(&Summary::new(config, sim, &rec, threads, wall)));
     let summary = summary.map_err(|e| Failure::Value(e.to_string()))?;
 
     let arrays = PyDict::new(py);

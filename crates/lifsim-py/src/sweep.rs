@@ -17,34 +17,71 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 ///
 /// `vary` holds `(key, values)` pairs in grid order (the last varies fastest); `values` is a
 /// range `(START, STOP, COUNT)`, a list of values, one value, or the command line's text
-/// (`"100pA:400pA:7"`, `"1 ms,0.5 ms"`). Every point is checked before any runs.
+/// (`"100pA:400pA:7"`, `"1 ms,0.5 ms"`). Every point is checked before any runs. With `only`
+/// (point indices in grid order), only those points run and the table holds their rows, in
+/// the order given: the rows of a sweep spread over several processes.
 #[pyfunction]
-#[pyo3(signature = (config, vary, threads=None, max_memory=None))]
+#[pyo3(signature = (config, vary, threads=None, max_memory=None, only=None))]
 pub fn sweep<'py>(
     py: Python<'py>,
     config: PyRef<'_, NativeConfig>,
     vary: Vec<(String, Bound<'py, PyAny>)>,
     threads: Option<i64>,
     max_memory: Option<u64>,
+    only: Option<Vec<usize>>,
 ) -> Result<Bound<'py, PyDict>, Failure> {
-    let axes =
-        vary.iter().map(|(key, values)| Ok(Axis::parse(&spec(key, values)?)?)).collect::<Result<Vec<_>, Failure>>()?;
-    let sweep = Sweep::within(&config.inner, axes, run::memory_budget(max_memory))?;
+    let sweep = build(&config, &vary, max_memory)?;
     let pool = run::pool(threads)?;
-    let mut rows = Vec::with_capacity(sweep.points().len());
-    for point in sweep.points() {
+    let chosen: Vec<&lifsim::sweep::SweepPoint> = match only {
+        None => sweep.points().iter().collect(),
+        Some(only) => only
+            .iter()
+            .map(|&i| {
+                sweep.points().get(i).ok_or_else(|| {
+                    Failure::Value(format!("only: point {i} is out of range (the sweep has {})", sweep.points().len()))
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let mut rows = Vec::with_capacity(chosen.len());
+    for point in &chosen {
         let rec = run::run(py, &point.simulation, &pool)?;
         rows.push(py.detach(|| Measures::of(&point.simulation, &rec).values()));
     }
 
     let table = PyDict::new(py);
     for (i, axis) in sweep.axes().iter().enumerate() {
-        table.set_item(&axis.key, column(py, sweep.points().iter().map(|p| &p.point[i].1))?)?;
+        table.set_item(&axis.key, column(py, chosen.iter().map(|p| &p.point[i].1))?)?;
     }
     for (j, name) in Measures::COLUMNS.iter().enumerate() {
         table.set_item(*name, rows.iter().map(|row| row[j]).collect::<Vec<f64>>().into_pyarray(py))?;
     }
     Ok(table)
+}
+
+/// `(points, neuron_steps)` of the sweep of `vary` over `config`: its number of points and the
+/// work of each in neuron-steps (`n * steps`), for cutting it into tasks.
+#[pyfunction]
+#[pyo3(signature = (config, vary, max_memory=None))]
+pub fn sweep_len<'py>(
+    config: PyRef<'_, NativeConfig>,
+    vary: Vec<(String, Bound<'py, PyAny>)>,
+    max_memory: Option<u64>,
+) -> Result<(usize, Vec<u64>), Failure> {
+    let sweep = build(&config, &vary, max_memory)?;
+    let work = sweep.points().iter().map(|p| p.simulation.n() as u64 * p.simulation.steps() as u64).collect();
+    Ok((sweep.points().len(), work))
+}
+
+/// The checked sweep of `vary` over `config`.
+fn build(
+    config: &NativeConfig,
+    vary: &[(String, Bound<'_, PyAny>)],
+    max_memory: Option<u64>,
+) -> Result<Sweep, Failure> {
+    let axes =
+        vary.iter().map(|(key, values)| Ok(Axis::parse(&spec(key, values)?)?)).collect::<Result<Vec<_>, Failure>>()?;
+    Ok(Sweep::within(&config.inner, axes, run::memory_budget(max_memory))?)
 }
 
 /// The `--vary` text for `key` and a Python description of its values.

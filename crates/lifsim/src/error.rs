@@ -133,6 +133,10 @@ pub enum Error {
         /// How many bytes were asked for.
         bytes: u64,
     },
+    /// Shards that cannot be run or merged: a network cut into shards, partial recordings of
+    /// another simulation, overlapping or missing blocks, bytes that are no partial recording.
+    #[error("{0}")]
+    Shard(String),
     /// The membrane potential became infinite or NaN during a run.
     #[error(
         "V became non-finite (infinite or NaN) at step {step} (t = {time} s): the drive, the noise or the \

@@ -229,10 +229,16 @@ impl Simulation {
             n.saturating_mul(NEURON_STATE_BYTES).saturating_add(ENGINE_BYTES),
             "fewer neurons (simulation.n)",
         );
+        // An ensemble's shards keep each block's moments (16 bytes) and their spike count
+        // (4 bytes) per step until the merge (`engine::merge`).
+        let per_step = match self.network() {
+            None => STEP_BYTES + 16 * crate::engine::blocks(self.n()) as u64 + 4,
+            Some(_) => STEP_BYTES,
+        };
         estimate.add(
             "the per-step moments and drive",
             "simulation.t_max",
-            steps.saturating_mul(STEP_BYTES),
+            steps.saturating_mul(per_step),
             "a shorter simulation.t_max or a larger simulation.dt",
         );
         let samples = steps.div_ceil(spec.every as u64);

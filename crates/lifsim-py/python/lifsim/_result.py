@@ -187,6 +187,9 @@ def simulate(
     *,
     threads: int | None = None,
     max_memory: int | str | None = None,
+    client: Any = None,
+    shards: int | None = None,
+    retries: int = 2,
     **params: Any,
 ) -> Result:
     """Runs one simulation: `config` (default: lifsim's defaults) with keyword overrides.
@@ -199,9 +202,30 @@ def simulate(
     parameter, the value and what is valid), values of a wrong type TypeError. A run whose
     estimated memory exceeds `max_memory` (bytes or ``"4GB"``; default: what the system has
     available) raises MemoryError naming the key that dominates, before anything is allocated.
+
+    With `client` (a ``dask.distributed.Client`` or any ``concurrent.futures.Executor``), the
+    ensemble is cut into `shards` shards of whole blocks of neurons (default: one per worker,
+    fewer for a short run), each run as a task (on `threads` threads of its worker), and the
+    partial recordings are merged through the same fixed reduction as without `client`: the
+    same Result, bit for bit. Dask retries a task whose worker was lost up to `retries` times;
+    a tqdm bar shows the shards done; Ctrl-C cancels every pending task. A network is never
+    cut into shards (ValueError).
+
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor(2) as pool:
+    ...     spread = simulate(n=1000, t_max="20 ms", client=pool, shards=2)
+    >>> bool((spread.v_mean == simulate(n=1000, t_max="20 ms").v_mean).all())
+    True
     """
     config = configured(config, params)
     threads, max_memory = run_options(threads, max_memory)
+    if client is not None or shards is not None:
+        from . import _distributed
+
+        if client is None:
+            raise ValueError(f"shards = {shards!r} needs client=: a dask.distributed.Client or an Executor")
+        arrays, summary = _distributed.simulate(client, config, shards, retries, threads, max_memory)
+        return Result(arrays, json.loads(summary))
     arrays, summary = _native.simulate(config._native, threads, max_memory)
     return Result(arrays, json.loads(summary))
 

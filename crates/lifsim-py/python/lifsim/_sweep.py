@@ -25,6 +25,8 @@ def sweep(
     *,
     threads: int | None = None,
     max_memory: int | str | None = None,
+    client: Any = None,
+    retries: int = 2,
     **params: Any,
 ) -> Table:
     """Runs one simulation per point of a grid and tabulates what ``lifsim sweep`` does.
@@ -43,6 +45,11 @@ def sweep(
     measure is undefined or no theory applies). Every point is checked before any runs; a bad
     key or value raises ValueError naming it. The GIL is released; Ctrl-C raises
     KeyboardInterrupt.
+
+    With `client` (a ``dask.distributed.Client`` or any ``concurrent.futures.Executor``), the
+    points run as tasks on its workers (consecutive points grouped so that each task holds at
+    least about half a second of work) and the table is the same, bit for bit; Dask retries a
+    task whose worker was lost up to `retries` times, and Ctrl-C cancels the pending tasks.
     """
     if not isinstance(vary, Mapping):
         raise TypeError(f"vary: expected a dict of keyword -> values, not {type(vary).__name__}")
@@ -52,7 +59,12 @@ def sweep(
     # A keyword (`i_mean`), or a full key (`population.E.n`; several joined by `+` move together).
     axes = [(name if "." in name else key_of(name), values) for name, values in vary.items()]
     threads, max_memory = run_options(threads, max_memory)
-    native = _native.sweep(config._native, axes, threads, max_memory)
+    if client is not None:
+        from . import _distributed
+
+        native = _distributed.sweep(client, config, axes, retries, threads, max_memory)
+    else:
+        native = _native.sweep(config._native, axes, threads, max_memory)
     # Varied keys by the name they were given (`i_mean`, or a network key); the measures as they are.
     given = {(name if "." in name else key_of(name)): name for name in vary}
     table = {given.get(key, key): np.asarray(column) for key, column in native.items()}

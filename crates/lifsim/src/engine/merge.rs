@@ -113,3 +113,86 @@ pub(super) fn merge_window(
     }
     Ok(())
 }
+
+/// Appends one window of a shard's chunk logs (`logs[c]` of the chunk at `places[c]`, the
+/// shard's chunks in order, starting at a block boundary) to the partial recording `part`.
+///
+/// Each block's moments are folded over its [`super::BLOCK_CHUNKS`] chunks in chunk order,
+/// starting from nothing, exactly as [`merge_window`] folds all chunks: an ensemble of one
+/// block gets the same bits either way. Blocks are combined later, by the fixed tree of
+/// [`super::reduce`].
+///
+/// # Errors
+/// When the partial's spike vectors cannot grow (the spikes outgrew the memory).
+pub(super) fn merge_shard_window(
+    part: &mut super::reduce::Partial,
+    places: &[ChunkPlace],
+    logs: &[ChunkLog],
+    start: usize,
+    end: usize,
+    scratch: &mut MergeScratch,
+    timed: bool,
+) -> Result<(), TryReserveError> {
+    let steps = end - start;
+    let MergeScratch { totals, counts, next } = scratch;
+    counts.clear();
+    counts.resize(steps, 0);
+    let blocks = places.chunks(super::BLOCK_CHUNKS).zip(logs.chunks(super::BLOCK_CHUNKS));
+    for ((block_places, block_logs), moments) in blocks.zip(part.moments.iter_mut()) {
+        totals.clear();
+        totals.resize(steps, GroupMoments::default());
+        for (place, log) in block_places.iter().zip(block_logs) {
+            let count = place.len as f64;
+            for (i, (total, spikes)) in totals.iter_mut().zip(counts.iter_mut()).enumerate() {
+                total.merge(&log.moments(i, count));
+                *spikes += log.spikes_per_step[i] as usize;
+            }
+        }
+        moments.extend(totals.iter().map(|t| [t.mean, t.m2]));
+    }
+    part.spikes_per_step.extend(counts.iter().map(|&c| c as u32));
+
+    let first = part.spikes.neuron.len();
+    let window_spikes: usize = counts.iter().sum();
+    part.spikes.step.try_reserve(window_spikes)?;
+    part.spikes.neuron.try_reserve(window_spikes)?;
+    next.clear();
+    let mut offset = first;
+    for (i, &count) in counts.iter().enumerate() {
+        next.push(offset);
+        offset += count;
+        part.spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
+    }
+    part.spikes.neuron.resize(offset, 0);
+    if timed {
+        part.spikes.time.try_reserve(window_spikes)?;
+        part.spikes.time.resize(offset, 0.0);
+    }
+    for log in logs {
+        let (mut logged, mut times) = (log.spikes.as_slice(), log.times.as_slice());
+        for (place, &spikes) in next.iter_mut().zip(&log.spikes_per_step) {
+            let (now, later) = logged.split_at(spikes as usize);
+            part.spikes.neuron[*place..*place + now.len()].copy_from_slice(now);
+            if timed {
+                let (now, later) = times.split_at(spikes as usize);
+                part.spikes.time[*place..*place + now.len()].copy_from_slice(now);
+                times = later;
+            }
+            *place += now.len();
+            logged = later;
+        }
+    }
+
+    if part.traced > 0 {
+        let samples = part.trace_samples;
+        let first_sample = start.div_ceil(part.trace_every);
+        for (chunk, log) in places.iter().zip(logs).filter(|(c, _)| c.traced > 0) {
+            for (s, values) in log.traces.chunks_exact(chunk.traced).enumerate() {
+                for (j, &v) in values.iter().enumerate() {
+                    part.traces[(chunk.first - part.neurons.start + j) * samples + first_sample + s] = v;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -24,22 +24,31 @@
 //! for white noise or none on grid crossings, the AVX-512 copy hands the refill and the step to
 //! hand-written kernels (chunks padded to their 32 lanes). All give the same bits.
 //!
+//! An ensemble's chunks are grouped in blocks of [`BLOCK_CHUNKS`] chunks; a shard is a range of
+//! whole blocks ([`run_shard`] gives its [`Partial`] recording) and [`merge`] combines the
+//! partials through one fixed tree. [`run`] is the merge of the one shard holding every block,
+//! so the threaded run on one machine and a run spread over many share one reduction.
+//!
 //! Files: this one holds the run loop; `noise.rs` the noise sources, their block buffers and
 //! transforms; `chunk.rs` a chunk's state, its step and spike log; `merge.rs` the in-order
-//! merge; `simd.rs` the compiled copies and the hand-written AVX-512 kernels.
+//! merge; `reduce.rs` shards, partials and their merge; `simd.rs` the compiled copies and the
+//! hand-written AVX-512 kernels.
 
 mod chunk;
 mod merge;
 mod network;
 mod noise;
 mod precise;
+mod reduce;
 mod simd;
+
+pub use reduce::{Partial, Shard, block_len, blocks, fingerprint, merge};
 
 use crate::error::Error;
 use crate::model::{Crossing, Noise, Simulation, StepConstants};
 use crate::record::{Histogram, Recording, Spikes, Traces};
 use chunk::{Chunk, ChunkLayout, ChunkLog, ChunkWindow, StepInputs};
-use merge::{ChunkPlace, MergeScratch, merge_window};
+use merge::{ChunkPlace, MergeScratch, merge_shard_window};
 use noise::{BlockBuffer, NoiseSource, Normals, OuNoise, PoissonNoise, ScaledNoise, Silent, Symmetric};
 use rayon::prelude::*;
 use simd::Isa;
@@ -67,6 +76,11 @@ pub const CHUNK_MAX: usize = 1024;
 pub fn chunk_len(n: usize) -> usize {
     n.div_ceil(16).next_multiple_of(32).clamp(CHUNK_MIN, CHUNK_MAX)
 }
+
+/// Chunks per block ([`block_len`]): the moments of a block's chunks are folded in chunk order,
+/// those of the blocks by a fixed tree ([`merge`]). Ensembles of up to 64 chunks (65 536
+/// neurons at most) are one block.
+pub const BLOCK_CHUNKS: usize = 64;
 
 /// Most steps per window between merges and progress reports. Long enough that the
 /// per-window costs (waking the pool's threads, the last chunk's wait) stay a few percent of
@@ -137,47 +151,99 @@ pub fn run_with(sim: &Simulation, control: impl FnMut(Progress) -> ControlFlow<(
     run_on(sim, Isa::best(), control)
 }
 
-/// [`run_with`] with the kernel compiled for `isa`.
+/// Runs the blocks of `shard` of the ensemble `sim` on the current rayon pool and returns its
+/// partial recording, for [`merge`] with those of the other shards.
+///
+/// # Errors
+/// [`Error::Shard`] for a network (its neurons interact, so it runs whole).
+///
+/// ```
+/// use lifsim::engine::{Shard, merge, run_shard};
+/// let mut config = lifsim::Config::default();
+/// config.set("simulation.n", &lifsim::Value::Int(70_000)).unwrap(); // 2 blocks of 65 536
+/// config.set("simulation.t_max", &lifsim::Value::from("2 ms")).unwrap();
+/// let sim = config.build().unwrap();
+/// let parts = Shard::split(sim.n(), 2).iter().map(|s| run_shard(&sim, s)).collect::<Result<_, _>>().unwrap();
+/// assert_eq!(merge(&sim, parts).unwrap(), lifsim::run(&sim).unwrap());
+/// ```
+pub fn run_shard(sim: &Simulation, shard: &Shard) -> Result<Partial, Error> {
+    run_shard_with(sim, shard, |_| ControlFlow::Continue(()))
+}
+
+/// [`run_shard`], calling `control` after every window of steps; returning
+/// `ControlFlow::Break(())` stops the run.
+///
+/// # Errors
+/// [`Error::Cancelled`] when `control` breaks; [`Error::Shard`] for a network.
+pub fn run_shard_with(
+    sim: &Simulation,
+    shard: &Shard,
+    control: impl FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Partial, Error> {
+    run_shard_on(sim, shard, Isa::best(), control)
+}
+
+/// [`run_with`] with the kernel compiled for `isa`: the merge of the whole ensemble's one shard.
 fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFlow<()>) -> Result<Recording, Error> {
     if let Some(network) = sim.network() {
         return network::run(sim, network, isa, control);
     }
+    let whole = run_shard_on(sim, &Shard::WHOLE, isa, control)?;
+    merge(sim, vec![whole])
+}
+
+/// [`run_shard_with`] with the kernel compiled for `isa`.
+fn run_shard_on(
+    sim: &Simulation,
+    shard: &Shard,
+    isa: Isa,
+    control: impl FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Partial, Error> {
+    if sim.network().is_some() {
+        return Err(Error::Shard(
+            "a network cannot be cut into shards: its neurons interact; run it whole (without shards or client)".into(),
+        ));
+    }
     let constants = StepConstants::new(sim);
     let seed = sim.seed();
+    let part = Partial::new(sim, shard)?;
     match sim.input().noise {
-        Noise::None => run_generic(sim, isa, &constants, control, |_, _| Silent),
-        Noise::Tutorial { .. } => run_generic(sim, isa, &constants, control, |first, len| {
+        Noise::None => run_generic(sim, part, isa, &constants, control, |_, _| Silent),
+        Noise::Tutorial { .. } => run_generic(sim, part, isa, &constants, control, |first, len| {
             ScaledNoise::<Symmetric>::new(constants.noise_scale, BlockBuffer::new(seed, first, len, isa))
         }),
-        Noise::White { .. } => run_generic(sim, isa, &constants, control, |first, len| {
+        Noise::White { .. } => run_generic(sim, part, isa, &constants, control, |first, len| {
             ScaledNoise::<Normals>::new(constants.noise_scale, BlockBuffer::new(seed, first, len, isa))
         }),
-        Noise::Ou { .. } => {
-            run_generic(sim, isa, &constants, control, |first, len| OuNoise::new(seed, first, len, &constants, isa))
-        }
-        Noise::Poisson(input) => run_generic(sim, isa, &constants, control, |first, len| {
+        Noise::Ou { .. } => run_generic(sim, part, isa, &constants, control, |first, len| {
+            OuNoise::new(seed, first, len, &constants, isa)
+        }),
+        Noise::Poisson(input) => run_generic(sim, part, isa, &constants, control, |first, len| {
             PoissonNoise::new(seed, first, len, &input, sim.dt())
         }),
     }
 }
 
-/// The run loop for noise sources of kind `N`: chunks built, then window after window computed
-/// in parallel while the previous window's logs are merged, then counts and histograms.
+/// The run loop for noise sources of kind `N` over the neurons of `part`: chunks built, then
+/// window after window computed in parallel while the previous window's logs are merged, then
+/// counts and histograms.
 fn run_generic<N: NoiseSource>(
     sim: &Simulation,
+    mut part: Partial,
     isa: Isa,
     constants: &StepConstants,
     mut control: impl FnMut(Progress) -> ControlFlow<()>,
     make_noise: impl Fn(u64, usize) -> N,
-) -> Result<Recording, Error> {
+) -> Result<Partial, Error> {
     let shared = StepInputs::new(sim, isa, constants);
     let layout = ChunkLayout::new::<N>(sim, isa, constants);
     let (n, len, v_init) = (sim.n(), chunk_len(sim.n()), sim.neuron().v_init);
-    let mut chunks: Vec<Chunk<N>> = (0..n)
+    let neurons = part.neurons();
+    let mut chunks: Vec<Chunk<N>> = neurons
+        .clone()
         .step_by(len)
-        .map(|first| Chunk::new(sim, isa, (first, len.min(n - first), v_init), layout, &make_noise))
+        .map(|first| Chunk::new(sim, isa, (first, len.min(neurons.end - first), v_init), layout, &make_noise))
         .collect();
-    let mut rec = empty_recording(sim)?;
     let window = window_steps(n);
     let mut scratch = MergeScratch::default();
     let timed = sim.crossing() == Crossing::Precise;
@@ -200,11 +266,12 @@ fn run_generic<N: NoiseSource>(
             || chunks.par_iter_mut().for_each(|chunk| isa.run(&mut ChunkWindow { chunk, start, end, shared })),
             || {
                 if let Some((start, end)) = unmerged {
-                    merged = merge_window(&mut rec, &places, &logged, start, end, &mut scratch, timed);
+                    merged = merge_shard_window(&mut part, &places, &logged, start, end, &mut scratch, timed);
                 }
             },
         );
-        merged.map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&rec, &logged) })?;
+        merged
+            .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&part.spikes, &logged) })?;
         for (chunk, log) in chunks.iter_mut().zip(&mut logged) {
             std::mem::swap(&mut chunk.log, log);
         }
@@ -215,21 +282,23 @@ fn run_generic<N: NoiseSource>(
         }
     }
     if let Some((start, end)) = unmerged {
-        merge_window(&mut rec, &places, &logged, start, end, &mut scratch, timed)
-            .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&rec, &logged) })?;
+        merge_shard_window(&mut part, &places, &logged, start, end, &mut scratch, timed)
+            .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&part.spikes, &logged) })?;
     }
-    finish(sim, &mut rec, &chunks)?;
-    if let Some(step) = rec.v_mean.iter().position(|v| !v.is_finite()) {
-        return Err(Error::NonFinite { step, time: sim.time(step) });
+    let counts = chunks.iter().flat_map(|c| c.spike_count.iter().copied());
+    part.spike_count = gather(neurons.len(), counts, "the spike counts")?;
+    for h in 0..sim.record().hist_steps.len() {
+        let values = chunks.iter().flat_map(|c| c.snapshots[h].iter().copied());
+        part.snapshots.push(gather(neurons.len(), values, "a V histogram")?);
     }
-    Ok(rec)
+    Ok(part)
 }
 
 /// The size of the spike vectors a failed merge tried to grow to (bytes), for its message.
-fn spike_bytes(rec: &Recording, logs: &[ChunkLog]) -> u64 {
+fn spike_bytes(spikes: &Spikes, logs: &[ChunkLog]) -> u64 {
     let window: usize = logs.iter().map(|log| log.spikes.len()).sum();
-    let per_spike = if rec.spikes.is_timed() { 16 } else { 8 };
-    per_spike * (rec.spikes.len() + window) as u64
+    let per_spike = if spikes.is_timed() { 16 } else { 8 };
+    per_spike * (spikes.len() + window) as u64
 }
 
 /// A vector with room for `capacity` values holding those of `values`, or the error naming
