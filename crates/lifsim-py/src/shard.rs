@@ -69,5 +69,5 @@ pub fn merge_shards<'py>(
         let parts = parts.iter().map(|bytes| Partial::from_bytes(bytes)).collect::<Result<Vec<_>, _>>()?;
         lifsim::engine::merge(&sim, parts)
     })?;
-    simulate::result(py, &config, &sim, rec, threads, wall + started.elapsed().as_secs_f64())
+    simulate::result(py, &config, &sim, rec, (threads, wall + started.elapsed().as_secs_f64()), None)
 }

@@ -4,7 +4,7 @@ use crate::config::NativeConfig;
 use crate::error::Failure;
 use crate::run;
 use lifsim::record::Column;
-use lifsim::summary::Summary;
+use lifsim::summary::{Summary, Timings};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -38,23 +38,39 @@ pub fn simulate<'py>(
     estimate.check(run::memory_budget(max_memory)).map_err(lifsim::Error::from)?;
     let pool = run::pool(threads)?;
     let started = Instant::now();
-    let rec = run::run(py, &sim, &pool)?;
+    // When the run reports itself set up (state allocated, a network wired).
+    let set_up = std::sync::OnceLock::new();
+    let rec = run::run_task(py, &pool, |control| {
+        lifsim::run_with(&sim, |progress| {
+            if progress.steps_done == 0 {
+                let _ = set_up.set(Instant::now());
+            }
+            control(progress)
+        })
+    })?;
     let wall = started.elapsed().as_secs_f64();
+    let setup_s = set_up.get().map_or(0.0, |at| at.duration_since(started).as_secs_f64()).min(wall);
+    let timings = Timings { setup_s, simulation_s: wall - setup_s };
     // The summary's theory may take a few quadratures: without the GIL too.
-    result(py, &config, &sim, rec, pool.current_num_threads(), wall)
+    result(py, &config, &sim, rec, (pool.current_num_threads(), wall), Some(timings))
 }
 
 /// `(arrays, summary_json)` of the recording `rec` of `sim` (from `config`), run on `threads`
-/// workers in `wall` seconds: the arrays moved into NumPy under the names of `results.npz`.
+/// workers in `wall` seconds (split into `timings` where known): the arrays moved into NumPy
+/// under the names of `results.npz`.
 pub fn result<'py>(
     py: Python<'py>,
     config: &lifsim::Config,
     sim: &lifsim::Simulation,
     rec: lifsim::Recording,
-    threads: usize,
-    wall: f64,
+    (threads, wall): (usize, f64),
+    timings: Option<Timings>,
 ) -> Result<(Bound<'py, PyDict>, String), Failure> {
-    let summary = py.detach(|| serde_json::to_string(&Summary::new(config, sim, &rec, threads, wall)));
+    let summary = py.detach(|| {
+        let mut summary = Summary::new(config, sim, &rec, threads, wall);
+        summary.timings = timings;
+        serde_json::to_string(&summary)
+    });
     let summary = summary.map_err(|e| Failure::Value(e.to_string()))?;
 
     let arrays = PyDict::new(py);

@@ -195,3 +195,11 @@ def test_plots_return_axes():
     assert isinstance(raster, Axes) and rate.get_ylabel() == "rate (Hz)"
     assert any(line.get_linestyle() == "--" for line in spiking.plot_voltage().get_lines())
     matplotlib.pyplot.close("all")
+
+
+def test_summary_timings_split_the_wall_time_into_setup_and_simulation():
+    cfg = lifsim.brunel2000(order=50, t_max="20 ms")
+    r = lifsim.simulate(config=cfg)
+    timings = r.summary["timings"]
+    assert timings["setup_s"] >= 0 and timings["simulation_s"] >= 0
+    assert abs(timings["setup_s"] + timings["simulation_s"] - r.summary["wall_time_s"]) <= 1e-12
