@@ -5,7 +5,7 @@
 //! results are bit-identical for any thread count.
 
 use super::chunk::ChunkLog;
-use crate::record::{GroupMoments, Recording};
+use crate::record::{GroupMoments, Recording, Spikes};
 use std::collections::TryReserveError;
 
 /// Per-step buffers of [`merge_window`].
@@ -68,37 +68,7 @@ pub(super) fn merge_window(
         rec.activity.push(count as f64 / n);
     }
 
-    // Where each step's spikes go in `rec.spikes`, then each chunk's spikes, step by step.
-    let first = rec.spikes.neuron.len();
-    let window_spikes: usize = counts.iter().sum();
-    rec.spikes.step.try_reserve(window_spikes)?;
-    rec.spikes.neuron.try_reserve(window_spikes)?;
-    next.clear();
-    let mut offset = first;
-    for (i, &count) in counts.iter().enumerate() {
-        next.push(offset);
-        offset += count;
-        rec.spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
-    }
-    rec.spikes.neuron.resize(offset, 0);
-    if timed {
-        rec.spikes.time.try_reserve(window_spikes)?;
-        rec.spikes.time.resize(offset, 0.0);
-    }
-    for log in logs {
-        let (mut logged, mut times) = (log.spikes.as_slice(), log.times.as_slice());
-        for (place, &spikes) in next.iter_mut().zip(&log.spikes_per_step) {
-            let (now, later) = logged.split_at(spikes as usize);
-            rec.spikes.neuron[*place..*place + now.len()].copy_from_slice(now);
-            if timed {
-                let (now, later) = times.split_at(spikes as usize);
-                rec.spikes.time[*place..*place + now.len()].copy_from_slice(now);
-                times = later;
-            }
-            *place += now.len();
-            logged = later;
-        }
-    }
+    append_spikes(&mut rec.spikes, logs, (start, counts), next, timed)?;
 
     let traces = &mut rec.traces;
     if traces.neurons > 0 {
@@ -109,6 +79,48 @@ pub(super) fn merge_window(
                     traces.values[(chunk.first + j) * traces.samples + first_sample + s] = v;
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Appends a window's spikes (`counts[i]` at step `start + i`) from the chunk logs `logs`, in
+/// the recording's order: by step, then by chunk, then as logged. `next` is scratch for
+/// where each step's spikes go; with `timed` (precise crossings) each spike's time goes along.
+fn append_spikes(
+    spikes: &mut Spikes,
+    logs: &[ChunkLog],
+    (start, counts): (usize, &[usize]),
+    next: &mut Vec<usize>,
+    timed: bool,
+) -> Result<(), TryReserveError> {
+    let window_spikes: usize = counts.iter().sum();
+    spikes.step.try_reserve(window_spikes)?;
+    spikes.neuron.try_reserve(window_spikes)?;
+    next.clear();
+    let mut offset = spikes.neuron.len();
+    for (i, &count) in counts.iter().enumerate() {
+        next.push(offset);
+        offset += count;
+        spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
+    }
+    spikes.neuron.resize(offset, 0);
+    if timed {
+        spikes.time.try_reserve(window_spikes)?;
+        spikes.time.resize(offset, 0.0);
+    }
+    for log in logs {
+        let (mut logged, mut times) = (log.spikes.as_slice(), log.times.as_slice());
+        for (place, &count) in next.iter_mut().zip(&log.spikes_per_step) {
+            let (now, later) = logged.split_at(count as usize);
+            spikes.neuron[*place..*place + now.len()].copy_from_slice(now);
+            if timed {
+                let (now, later) = times.split_at(count as usize);
+                spikes.time[*place..*place + now.len()].copy_from_slice(now);
+                times = later;
+            }
+            *place += now.len();
+            logged = later;
         }
     }
     Ok(())
@@ -152,36 +164,7 @@ pub(super) fn merge_shard_window(
     }
     part.spikes_per_step.extend(counts.iter().map(|&c| c as u32));
 
-    let first = part.spikes.neuron.len();
-    let window_spikes: usize = counts.iter().sum();
-    part.spikes.step.try_reserve(window_spikes)?;
-    part.spikes.neuron.try_reserve(window_spikes)?;
-    next.clear();
-    let mut offset = first;
-    for (i, &count) in counts.iter().enumerate() {
-        next.push(offset);
-        offset += count;
-        part.spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
-    }
-    part.spikes.neuron.resize(offset, 0);
-    if timed {
-        part.spikes.time.try_reserve(window_spikes)?;
-        part.spikes.time.resize(offset, 0.0);
-    }
-    for log in logs {
-        let (mut logged, mut times) = (log.spikes.as_slice(), log.times.as_slice());
-        for (place, &spikes) in next.iter_mut().zip(&log.spikes_per_step) {
-            let (now, later) = logged.split_at(spikes as usize);
-            part.spikes.neuron[*place..*place + now.len()].copy_from_slice(now);
-            if timed {
-                let (now, later) = times.split_at(spikes as usize);
-                part.spikes.time[*place..*place + now.len()].copy_from_slice(now);
-                times = later;
-            }
-            *place += now.len();
-            logged = later;
-        }
-    }
+    append_spikes(&mut part.spikes, logs, (start, counts), next, timed)?;
 
     if part.traced > 0 {
         let samples = part.trace_samples;
