@@ -1,11 +1,15 @@
-//! `lifsim run`: simulate, then write summary.json, results.npz, spikes.csv, figures and report.html as one run.
+//! `lifsim run`: simulate, then write summary.json, results.npz, the spikes (spikes.csv or spikes.parquet), figures and report.html as one run.
 
 use crate::failure::Failure;
 use crate::output;
 use crate::progress::Watcher;
 use crate::setup::{ConfigArgs, ExecArgs, thread_pool};
 use clap::Args;
+use lifsim::SpikeMode;
+use lifsim::config::CsvRule;
 use lifsim::summary::{Summary, Timings};
+use lifsim_io::parquet::SpikeWriter;
+use std::io::BufWriter;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -41,21 +45,41 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut out = output::prepare(&args.out, names)?;
     let mut watcher = Watcher::new(args.exec.quiet);
     let started = Instant::now();
-    let rec = pool.install(|| lifsim::run_with(&sim, |p| watcher.update(p)));
+    let (rec, streamed) = if sim.record().spikes == SpikeMode::File {
+        // The spikes go to spikes.parquet in the staging directory while the run goes.
+        let file = out.create_streamed("spikes.parquet")?;
+        let mut writer = SpikeWriter::new(BufWriter::with_capacity(1 << 20, file), sim.grid())?;
+        let rec = pool.install(|| lifsim::engine::run_streaming(&sim, &mut writer, |p| watcher.update(p)));
+        (rec, Some(writer))
+    } else {
+        (pool.install(|| lifsim::run_with(&sim, |p| watcher.update(p))), None)
+    };
     watcher.finish();
     let rec = rec?;
     let wall = started.elapsed().as_secs_f64();
     let mut phases = Phases::default();
-    let mut summary = Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall);
     let setup_s = watcher.setup_s().unwrap_or(0.0).min(wall);
-    summary.timings = Some(Timings { setup_s, simulation_s: wall - setup_s });
+    let mut timings = Timings { setup_s, simulation_s: wall - setup_s, ..Timings::default() };
+    if let Some(writer) = streamed {
+        let file = writer.finish()?.into_inner().map_err(|e| e.into_error())?;
+        out.adopt("spikes.parquet", file)?;
+        phases.done("spikes.parquet");
+    }
+    let mut summary = Summary::new(&config, &sim, &rec, pool.current_num_threads(), wall);
     phases.done("analysis");
-    lifsim_io::add_run_files(&mut out, &summary, &rec)?;
-    phases.done("files");
+    for (name, seconds) in lifsim_io::add_data_files(&mut out, &rec, config.record.csv)? {
+        phases.took(name, seconds);
+    }
     if !args.exec.no_plots {
         crate::report::add_run_report(&mut out, &summary, &sim, &rec)?;
         phases.done("figures and report");
     }
+    timings.analysis_s = phases.get("analysis");
+    timings.figures_s = phases.get("figures and report");
+    timings.files_s = phases.files().collect();
+    summary.timings = Some(timings);
+    lifsim_io::add_summary(&mut out, &summary)?;
+    phases.done("summary.json");
     output::commit(out)?;
     phases.done("commit");
     if args.timings {
@@ -63,22 +87,38 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     }
     if !args.exec.quiet {
         say!(
-            "lifsim: {} neurons x {} steps in {:.2} s; {} spikes ({:.2} Hz per neuron); results in {}",
+            "lifsim: {} neurons x {} steps in {:.2} s; {} spikes ({:.2} Hz per neuron); results in {}{}",
             sim.n(),
             sim.steps(),
             wall,
-            rec.spikes.len(),
+            rec.spike_total(),
             summary.spikes.rate_hz,
-            args.out.display()
+            args.out.display(),
+            spike_file_note(&sim, &rec, config.record.csv),
         );
     }
     Ok(())
 }
 
+/// Where the spikes went, for the closing line: the file written and why.
+fn spike_file_note(sim: &lifsim::Simulation, rec: &lifsim::Recording, rule: CsvRule) -> String {
+    match sim.record().spikes {
+        SpikeMode::File => " (spikes in spikes.parquet: record.spikes = \"file\")".into(),
+        SpikeMode::Counts => " (no spike file: record.spikes = \"counts\")".into(),
+        SpikeMode::Memory => match (rule, lifsim_io::spike_files(rule, rec.spike_total())) {
+            (CsvRule::Auto, ["spikes.parquet"]) => format!(
+                " (spikes in spikes.parquet: more than {} spikes; record.csv = \"always\" adds spikes.csv)",
+                CsvRule::AUTO_LIMIT
+            ),
+            (_, [file]) => format!(" (spikes in {file})"),
+        },
+    }
+}
+
 /// The wall-clock time of the phases after the simulation, each from the end of the one before.
 struct Phases {
     last: Instant,
-    done: Vec<(&'static str, f64)>,
+    done: Vec<(String, f64)>,
 }
 
 impl Default for Phases {
@@ -89,10 +129,26 @@ impl Default for Phases {
 
 impl Phases {
     /// Ends phase `name` now.
-    fn done(&mut self, name: &'static str) {
+    fn done(&mut self, name: impl Into<String>) {
         let now = Instant::now();
-        self.done.push((name, now.duration_since(self.last).as_secs_f64()));
+        self.done.push((name.into(), now.duration_since(self.last).as_secs_f64()));
         self.last = now;
+    }
+
+    /// Records phase `name`, measured elsewhere to have taken `seconds`, ending now.
+    fn took(&mut self, name: String, seconds: f64) {
+        self.done.push((name, seconds));
+        self.last = Instant::now();
+    }
+
+    /// The seconds of phase `name`, if it ran.
+    fn get(&self, name: &str) -> Option<f64> {
+        self.done.iter().find(|(done, _)| done == name).map(|&(_, s)| s)
+    }
+
+    /// The phases that wrote one file (their names end in a file extension).
+    fn files(&self) -> impl Iterator<Item = (String, f64)> + '_ {
+        self.done.iter().filter(|(name, _)| name.contains('.')).cloned()
     }
 }
 

@@ -27,10 +27,13 @@ const LONG_SIMULATION: &[&str] = &[
 ];
 
 /// A run with a short simulation and a long write: every neuron spikes at every step (3e6
-/// spikes, about 100 MB of results.npz and spikes.csv, seconds to write in a debug build).
+/// spikes, about 100 MB of results.npz and spikes.csv, which `record.csv = "always"` asks for
+/// beyond the million spikes of the default rule; seconds to write in a debug build).
 const LONG_WRITE: &[&str] = &[
     "--quiet",
     "--no-plots",
+    "--set",
+    "record.csv=always",
     "--set",
     "simulation.n=3000",
     "--set",
@@ -102,14 +105,14 @@ fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
 }
 
-/// The number of elements of `spike_time.npy` in `results.npz`.
+/// The number of elements of `spike_step.npy` (u32) in `results.npz`.
 fn npz_spikes(dir: &Path) -> u64 {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(dir.join("results.npz")).unwrap()).unwrap();
-    let mut entry = archive.by_name("spike_time.npy").unwrap();
+    let mut entry = archive.by_name("spike_step.npy").unwrap();
     let mut bytes = Vec::new();
     entry.read_to_end(&mut bytes).unwrap();
     let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    ((bytes.len() - 10 - header_len) / 8) as u64
+    ((bytes.len() - 10 - header_len) / 4) as u64
 }
 
 /// Checks that `dir` holds one complete run: summary, npz and csv agree on the spikes.
@@ -138,21 +141,21 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
 }
 
 /// Whether the run into `parent/name` has started writing its result files: a file named
-/// like `summary.json` exists in a hidden directory beside it (or, as older versions wrote,
+/// like `results.npz` (the first file written) exists in a hidden directory beside it (or, as older versions wrote,
 /// as a hidden temporary file inside it).
 fn writing(parent: &Path, name: &str) -> bool {
     let hidden = |dir: &Path| {
         std::fs::read_dir(dir).is_ok_and(|entries| {
             entries.flatten().any(|e| {
                 let file = e.file_name().into_string().unwrap_or_default();
-                file.starts_with('.') && file.contains("summary.json")
+                file.starts_with('.') && file.contains("results.npz")
             })
         })
     };
     std::fs::read_dir(parent).unwrap().flatten().any(|e| {
         let file = e.file_name().into_string().unwrap_or_default();
         let beside =
-            file.starts_with(&format!(".{name}.")) && e.path().is_dir() && e.path().join("summary.json").exists();
+            file.starts_with(&format!(".{name}.")) && e.path().is_dir() && e.path().join("results.npz").exists();
         beside || (file == name && hidden(&e.path()))
     })
 }

@@ -22,6 +22,19 @@ fn run_small(out: &Path, extra: &[&str]) -> Output {
     lifsim(&args)
 }
 
+/// Reads one `.npy` array of little-endian u32 from `results.npz`, with its shape text.
+fn npz_u32(path: &Path, name: &str) -> (String, Vec<u32>) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut entry = archive.by_name(&format!("{name}.npy")).unwrap();
+    let mut bytes = Vec::new();
+    entry.read_to_end(&mut bytes).unwrap();
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = String::from_utf8(bytes[10..10 + header_len].to_vec()).unwrap();
+    assert!(header.contains("'descr': '<u4'"), "{header}");
+    let data = bytes[10 + header_len..].chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
+    (header, data)
+}
+
 /// Reads one `.npy` array of little-endian f64 from `results.npz`, with its shape text.
 fn npz_f64(path: &Path, name: &str) -> (String, Vec<f64>) {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
@@ -61,8 +74,10 @@ fn default_run_writes_summary_npz_and_csv() {
     let (header, traces) = npz_f64(&out.join("results.npz"), "v_traces");
     assert!(header.contains("'shape': (3, 150)"), "{header}");
     assert_eq!(traces.len(), 450);
-    let (_, spike_time) = npz_f64(&out.join("results.npz"), "spike_time");
-    assert_eq!(spike_time.len() as u64, count);
+    let (header, _) = npz_u32(&out.join("results.npz"), "spike_step");
+    assert!(header.contains(&format!("'shape': ({count},)")), "{header}");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(out.join("results.npz")).unwrap()).unwrap();
+    assert!(archive.by_name("spike_time.npy").is_err(), "a grid spike's time is t[spike_step], not stored");
 
     let csv = std::fs::read_to_string(out.join("spikes.csv")).unwrap();
     let mut lines = csv.lines();
@@ -219,7 +234,7 @@ fn timings_split_the_run_into_phases() {
     let output = lifsim(&args);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stderr(&output);
-    for phase in ["setup", "simulation", "analysis", "files", "commit"] {
+    for phase in ["setup", "simulation", "analysis", "results.npz", "spikes.csv", "summary.json", "commit"] {
         assert!(text.contains(&format!(" {phase} ")), "{phase} missing in: {text}");
     }
     let summary: serde_json::Value =
@@ -229,6 +244,112 @@ fn timings_split_the_run_into_phases() {
     let wall = summary["wall_time_s"].as_f64().unwrap();
     assert!(setup >= 0.0 && simulation >= 0.0, "{setup} {simulation}");
     assert!((setup + simulation - wall).abs() <= 1e-12 * wall.max(1.0), "{setup} + {simulation} != {wall}");
+    let timings = &summary["timings"];
+    assert!(timings["analysis_s"].as_f64().unwrap() >= 0.0);
+    assert!(timings["figures_s"].as_f64().is_none(), "SMALL has --no-plots");
+    let files: Vec<&String> = timings["files_s"].as_object().unwrap().keys().collect();
+    assert_eq!(files, ["results.npz", "spikes.csv"]);
+}
+
+/// A run whose every neuron spikes at every step after the first: `n` neurons over 1001
+/// steps give exactly `1000 n` spikes.
+fn every_step_spikes(out: &Path, n: u32, extra: &[&str]) -> Output {
+    let n = format!("simulation.n={n}");
+    let mut args = vec!["run", "--quiet", "--no-plots", "--out", out.to_str().unwrap()];
+    for setting in [
+        n.as_str(),
+        "simulation.t_max=1001 ms",
+        "simulation.dt=1 ms",
+        "record.traces=0",
+        "record.hist_times=[]",
+        "input.noise=none",
+        "input.i_mean=100 nA",
+        "neuron.t_ref=0",
+    ] {
+        args.extend(["--set", setting]);
+    }
+    args.extend_from_slice(extra);
+    lifsim(&args)
+}
+
+/// The CSV rule of README: spikes.csv up to 1 000 000 spikes (here exactly that many),
+/// spikes.parquet just above (1 001 000), both holding every spike; `record.csv = "always"`
+/// gives the CSV above the limit, "never" the Parquet below it.
+#[test]
+fn spikes_csv_up_to_a_million_spikes_and_parquet_beyond() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = |out: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.starts_with("spikes"))
+            .collect();
+        names.sort();
+        names
+    };
+    let count = |out: &Path| -> u64 {
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        summary["spikes"]["count"].as_u64().unwrap()
+    };
+    for (n, extra, expected, spikes) in [
+        (1000, &[][..], "spikes.csv", 1_000_000),
+        (1001, &[][..], "spikes.parquet", 1_001_000),
+        (1001, &["--set", "record.csv=always"][..], "spikes.csv", 1_001_000),
+        (1000, &["--set", "record.csv=never"][..], "spikes.parquet", 1_000_000),
+    ] {
+        let out = dir.path().join(format!("run-{n}-{}", extra.len()));
+        let output = every_step_spikes(&out, n, extra);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert_eq!(count(&out), spikes, "n = {n} {extra:?}");
+        assert_eq!(files(&out), [expected], "n = {n} {extra:?}");
+        let rows = if expected == "spikes.csv" {
+            std::fs::read_to_string(out.join(expected)).unwrap().lines().count() as u64 - 1
+        } else {
+            parquet_rows(&out.join(expected))
+        };
+        assert_eq!(rows, spikes, "n = {n} {extra:?}: every spike in {expected}");
+    }
+}
+
+/// The number of spikes in a Parquet spike file.
+fn parquet_rows(path: &Path) -> u64 {
+    let spikes = lifsim_io::parquet::read_spikes(std::fs::File::open(path).unwrap()).unwrap();
+    spikes.len() as u64
+}
+
+/// `record.spikes = "file"`: spikes.parquet holds exactly the spikes of the same run kept in
+/// memory (spikes.csv), results.npz has no spikes, and the summary counts them all;
+/// `"counts"` writes no spike file at all.
+#[test]
+fn file_and_counts_runs_write_parquet_or_no_spike_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = ["--set", "input.noise=white", "--set", "simulation.n=3000", "--set", "record.csv=never"];
+    let memory = dir.path().join("memory");
+    let output = run_small(&memory, &settings);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let file = dir.path().join("file");
+    let output = run_small(&file, &[&settings[..], &["--set", "record.spikes=file"]].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let read = |dir: &Path| lifsim_io::parquet::read_spikes(std::fs::File::open(dir.join("spikes.parquet")).unwrap());
+    let (kept, streamed) = (read(&memory).unwrap(), read(&file).unwrap());
+    assert!(kept.len() > 1000, "{} spikes", kept.len());
+    assert_eq!(streamed, kept, "the same spikes, in the same order");
+    let (header, _) = npz_u32(&file.join("results.npz"), "spike_step");
+    assert!(header.contains("'shape': (0,)"), "{header}");
+    let summary = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+    };
+    assert_eq!(summary(&file)["spikes"], summary(&memory)["spikes"]);
+    assert_eq!(summary(&file)["analysis"]["rate_hz"], summary(&memory)["analysis"]["rate_hz"]);
+    let counts = dir.path().join("counts");
+    let output = run_small(&counts, &[&settings[..], &["--set", "record.spikes=counts"]].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!counts.join("spikes.parquet").exists() && !counts.join("spikes.csv").exists());
+    assert_eq!(summary(&counts)["spikes"], summary(&memory)["spikes"]);
+    let (_, spike_count) = npz_u32(&counts.join("results.npz"), "spike_count");
+    let (_, memory_count) = npz_u32(&memory.join("results.npz"), "spike_count");
+    assert_eq!(spike_count, memory_count);
 }
 
 /// `crossing = "precise"`: `spike_time` in `results.npz` and the time column of `spikes.csv`

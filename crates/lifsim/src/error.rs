@@ -137,6 +137,10 @@ pub enum Error {
     /// another simulation, overlapping or missing blocks, bytes that are no partial recording.
     #[error("{0}")]
     Shard(String),
+    /// The spike sink of a run with `record.spikes = "file"` failed (a full disk, a lost
+    /// file system), or such a run was started without one.
+    #[error("cannot write the spikes: {0}; the run was stopped")]
+    SpikeSink(String),
     /// The membrane potential became infinite or NaN during a run.
     #[error(
         "V became non-finite (infinite or NaN) at step {step} (t = {time} s): the drive, the noise or the \

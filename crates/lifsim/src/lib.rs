@@ -46,6 +46,6 @@ pub use config::{Config, Value};
 pub use engine::{Progress, run, run_with};
 pub use error::{Error, ParamError};
 pub use grid::TimeGrid;
-pub use model::{Crossing, Drive, Input, LifParams, Method, Noise, RecordSpec, Simulation};
+pub use model::{Crossing, Drive, Input, LifParams, Method, Noise, RecordSpec, Simulation, SpikeMode};
 pub use record::Recording;
 pub use summary::Summary;

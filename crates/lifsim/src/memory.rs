@@ -7,7 +7,7 @@
 //! (the memory available, found by the caller: this crate does no I/O) and, when it does not
 //! fit, says what dominates and how to shrink it.
 
-use crate::model::{Drive, Noise, Simulation};
+use crate::model::{Drive, Noise, Simulation, SpikeMode};
 use crate::theory::WhiteNoiseLif;
 use std::fmt;
 
@@ -163,6 +163,10 @@ const ENGINE_BYTES: u64 = 16_000_000;
 /// vectors.
 const SPIKE_BYTES: u64 = 16;
 
+/// The buffer of a spike sink of a file run (`record.spikes = "file"`): the Parquet writer
+/// of `lifsim_io` holds one row group of 1 Mi spikes (16 bytes each) and its encoded pages.
+const SPIKE_SINK_BYTES: u64 = 40_000_000;
+
 /// A network's wiring and its ring buffers of spike counts. The wiring holds 2 bytes per
 /// synapse (a chunk-local u16 target), a u32 row end for every source and target chunk and a
 /// u64 row start per source. While one projection is wired its chunks' own rows (another
@@ -262,12 +266,26 @@ impl Simulation {
             (spec.hist_steps.len() as u64).saturating_mul(spec.hist_bins as u64 + 1).saturating_mul(32),
             "fewer record.hist_bins or fewer record.hist_times",
         );
-        estimate.add(
-            "the spikes",
-            "simulation.n and simulation.t_max",
-            self.expected_spikes().saturating_mul(SPIKE_BYTES),
-            "fewer neurons or a shorter run (every spike is kept in memory)",
-        );
+        match spec.spikes {
+            SpikeMode::Memory => estimate.add(
+                "the spikes",
+                "simulation.n and simulation.t_max",
+                self.expected_spikes().saturating_mul(SPIKE_BYTES),
+                "fewer neurons, a shorter run, or record.spikes = \"file\" (every spike is kept in memory)",
+            ),
+            // Only a window's spikes are held (twice: logged, then merged) and the sink's buffer.
+            SpikeMode::File | SpikeMode::Counts => {
+                let window = crate::engine::window_steps(self.n()).min(self.steps().max(1)) as u64;
+                let per_window = self.expected_spikes().saturating_mul(window) / steps.max(1);
+                let sink = if spec.spikes == SpikeMode::File { SPIKE_SINK_BYTES } else { 0 };
+                estimate.add(
+                    "the spikes",
+                    "simulation.n",
+                    per_window.saturating_mul(SPIKE_BYTES).saturating_add(sink),
+                    "fewer neurons",
+                );
+            }
+        }
         if let Some(network) = self.network() {
             add_network_parts(&mut estimate, network);
         }

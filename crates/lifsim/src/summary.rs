@@ -73,24 +73,37 @@ pub struct Summary {
 
 /// Where a run's wall-clock time went (s), phase by phase.
 ///
-/// `setup_s + simulation_s` is the summary's `wall_time_s`.
+/// `setup_s + simulation_s` is the summary's `wall_time_s`. The phases after the simulation
+/// are filled in by whoever writes the files (`lifsim run`, Python's `Result.save`); the commit
+/// of the output directory comes after `summary.json` is written, so only `lifsim run
+/// --timings` prints it.
 ///
 /// ```
-/// let timings = lifsim::summary::Timings { setup_s: 0.25, simulation_s: 1.5 };
+/// let timings = lifsim::summary::Timings { setup_s: 0.25, simulation_s: 1.5, ..Default::default() };
 /// assert_eq!(timings.setup_s + timings.simulation_s, 1.75);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Timings {
     /// Allocating the state and, for a network, drawing its synapses (s).
     pub setup_s: f64,
     /// The time loop and the recording's last statistics (s).
     pub simulation_s: f64,
+    /// The spike statistics and theory of the summary (s).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis_s: Option<f64>,
+    /// Writing each result file, by name (s); a file streamed during the run (`spikes.parquet`
+    /// of a file run) counts its last row group and footer.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub files_s: std::collections::BTreeMap<String, f64>,
+    /// Drawing the figures and writing them and `report.html` (s).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figures_s: Option<f64>,
 }
 
 impl Summary {
     /// Summarizes a finished run of `sim` (built from `config`).
     pub fn new(config: &Config, sim: &Simulation, rec: &Recording, threads: usize, wall_time_s: f64) -> Self {
-        let count = rec.spikes.len() as u64;
+        let count = rec.spike_total();
         Self {
             lifsim_version: env!("CARGO_PKG_VERSION"),
             config: config.resolved(),

@@ -6,8 +6,8 @@
 use super::style::{
     Drawn, Figure, INK, PALETTE, RunView, extent, legend, legend_box, legend_line, padded, panel, titled,
 };
-use lifsim::Recording;
 use lifsim::analysis::{self, Window};
+use lifsim::{Choice, Recording};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -33,13 +33,12 @@ impl Figure for RasterPlot<'_> {
         let (top, bottom) = area.split_vertically((55).percent_height());
         let t_end = (rec.grid.span() * 1e3).max(rec.grid.dt() * 1e3);
         let shown = rec.n.min(RASTER_NEURONS);
-        let mut raster = panel(
-            &top,
-            &format!("spike raster (first {shown} of {} neurons)", rec.n),
-            0.0..t_end,
-            -0.5..shown as f64 - 0.5,
-            ("time (ms)", "neuron"),
-        )?;
+        let caption = if rec.holds_spikes() {
+            format!("spike raster (first {shown} of {} neurons)", rec.n)
+        } else {
+            format!("no raster: the spikes were not kept (record.spikes = \"{}\")", rec.spike_mode.name())
+        };
+        let mut raster = panel(&top, &caption, 0.0..t_end, -0.5..shown as f64 - 0.5, ("time (ms)", "neuron"))?;
         let dot = PALETTE[0].filled();
         raster.draw_series(
             rec.spikes

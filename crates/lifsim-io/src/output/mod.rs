@@ -286,18 +286,8 @@ impl OutputSet {
     /// Any error of `write` or of the file system, or a name the plan does not have or that was
     /// written already; the file is removed.
     pub fn add(&mut self, name: &str, write: impl FnOnce(&mut FileWriter) -> io::Result<()>) -> io::Result<()> {
-        let target = self.shown.join(name);
-        let context = |e: io::Error| io::Error::new(e.kind(), format!("cannot write `{}`: {e}", target.display()));
-        let invalid = |why: &str| context(io::Error::new(io::ErrorKind::InvalidInput, why.to_string()));
-        if !self.plan.names.contains(name) {
-            return Err(invalid("not one of the files this run declared"));
-        }
-        if self.written.iter().any(|done| done == name) {
-            return Err(invalid("written twice"));
-        }
-        let Some(staging) = &self.staging else { return Err(invalid("the run was committed")) };
-        self.check_stop().map_err(context)?;
-        let path = staging.join(name);
+        let path = self.staged(name)?;
+        let context = self.context(name);
         let stop = self.stop.as_deref();
         let result = File::create_new(&path).and_then(|mut file| {
             let mut out = BufWriter::with_capacity(1 << 20, Guarded { file: &mut file, stop });
@@ -310,6 +300,57 @@ impl OutputSet {
             let _ = fs::remove_file(&path);
             return Err(context(e));
         }
+        self.written.push(name.to_string());
+        Ok(())
+    }
+
+    /// Creates `name` (one of the plan's names) in the staging directory for a file written
+    /// while the run goes (`spikes.parquet` of a file run); hand it back to [`OutputSet::adopt`]
+    /// when it is complete. Until then it is not one of the run's files, and an error or a drop
+    /// removes it with the staging directory.
+    ///
+    /// # Errors
+    /// A name the plan does not have or that was written already; any file-system error.
+    pub fn create_streamed(&mut self, name: &str) -> io::Result<File> {
+        let path = self.staged(name)?;
+        File::create_new(path).map_err(self.context(name))
+    }
+
+    /// The path in the staging directory of `name`, about to be written: one of the plan's
+    /// names, not written yet, before the commit and the stop.
+    fn staged(&self, name: &str) -> io::Result<PathBuf> {
+        let context = self.context(name);
+        let invalid = |why: &str| context(io::Error::new(io::ErrorKind::InvalidInput, why.to_string()));
+        if !self.plan.names.contains(name) {
+            return Err(invalid("not one of the files this run declared"));
+        }
+        if self.written.iter().any(|done| done == name) {
+            return Err(invalid("written twice"));
+        }
+        let Some(staging) = &self.staging else { return Err(invalid("the run was committed")) };
+        self.check_stop().map_err(&context)?;
+        Ok(staging.join(name))
+    }
+
+    /// Puts the path of result `name` into an error's message.
+    fn context(&self, name: &str) -> impl Fn(io::Error) -> io::Error + use<> {
+        let target = self.shown.join(name);
+        move |e: io::Error| io::Error::new(e.kind(), format!("cannot write `{}`: {e}", target.display()))
+    }
+
+    /// Syncs `file`, made by [`OutputSet::create_streamed`] for `name` and now complete (its
+    /// writer flushed), and makes it one of the run's files.
+    ///
+    /// # Errors
+    /// A name not created by [`OutputSet::create_streamed`], or the sync's error.
+    pub fn adopt(&mut self, name: &str, file: File) -> io::Result<()> {
+        let context = self.context(name);
+        let staged = self.staging.as_ref().map(|staging| staging.join(name));
+        if self.written.iter().any(|done| done == name) || !staged.as_ref().is_some_and(|path| path.exists()) {
+            return Err(context(io::Error::new(io::ErrorKind::InvalidInput, "not a file created for streaming")));
+        }
+        self.check_stop().map_err(&context)?;
+        file.sync_all().map_err(context)?;
         self.written.push(name.to_string());
         Ok(())
     }

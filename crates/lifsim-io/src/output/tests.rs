@@ -299,3 +299,30 @@ fn without_an_atomic_exchange_two_renames_do_the_same() {
     assert_eq!(fs::read_to_string(dir.join("mine/data")).unwrap(), "data");
     assert_eq!(names(parent.path()), ["run"]);
 }
+
+/// A streamed file appears only with the commit, holds what was written, and is gone with a
+/// dropped set; one not adopted is no result file.
+#[test]
+fn a_streamed_file_is_committed_with_the_run_or_not_at_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let plan = Plan::new("test").files(["big.bin", "a.csv"]);
+    let mut out = OutputSet::new(&dir, plan.clone()).unwrap();
+    let mut file = out.create_streamed("big.bin").unwrap();
+    file.write_all(b"streamed").unwrap();
+    assert!(out.create_streamed("other.bin").is_err(), "an undeclared name");
+    drop(out);
+    assert!(!dir.exists(), "a dropped set leaves nothing");
+
+    let mut out = OutputSet::new(&dir, plan).unwrap();
+    let mut file = out.create_streamed("big.bin").unwrap();
+    file.write_all(b"streamed").unwrap();
+    assert!(!dir.join("big.bin").exists());
+    assert!(out.adopt("a.csv", File::open(tmp.path()).unwrap()).is_err(), "not created for streaming");
+    out.adopt("big.bin", file).unwrap();
+    assert!(out.create_streamed("big.bin").is_err(), "written twice");
+    out.add("a.csv", |w| w.write_all(b"x\n")).unwrap();
+    out.commit().unwrap();
+    assert_eq!(fs::read(dir.join("big.bin")).unwrap(), b"streamed");
+    assert_eq!(names(&dir), [".lifsim-run.json", "a.csv", "big.bin"]);
+}

@@ -144,6 +144,7 @@ mod tests {
             spike_count: vec![3, 3],
             histograms: Vec::new(),
             populations: Vec::new(),
+            spike_mode: Default::default(),
         };
         let window = Window::new(rec.grid, 0.0, 1.0);
         let e = batch_cv(&rec, &window, 2);

@@ -533,8 +533,16 @@ impl SpikeStatistics {
 
     /// The statistics of the neurons `neurons` (global indices, e.g. one population's) of `rec`
     /// in the window of `spec`.
+    ///
+    /// A recording that does not hold its spikes (`record.spikes = "file"` or `"counts"`)
+    /// has no intervals (`isi_count` 0, `isi_mean_s` and `cv_isi` NaN); its rate, SE and Fano
+    /// factor come from the per-neuron counts when the window is the whole run, else its rate
+    /// from the activity (SE and Fano NaN).
     pub fn of_neurons(rec: &Recording, spec: &AnalysisSpec, neurons: std::ops::Range<usize>) -> Self {
         let window = Window::of(rec, spec);
+        if !rec.holds_spikes() {
+            return Self::of_counts(rec, &window, neurons);
+        }
         let counts = spike_counts(rec, &window);
         let counts = counts.get(neurons.clone()).unwrap_or_default();
         let rate = mean_rate(counts, window.duration());
@@ -548,6 +556,37 @@ impl SpikeStatistics {
             isi_mean_s: isi.mean_s,
             cv_isi: isi.cv,
             fano: fano_factor(counts),
+        }
+    }
+}
+
+impl SpikeStatistics {
+    /// [`SpikeStatistics::of_neurons`] of a recording that holds no spikes, only counts and
+    /// activity.
+    fn of_counts(rec: &Recording, window: &Window, neurons: std::ops::Range<usize>) -> Self {
+        let whole_run = window.first == 0 && window.last + 1 >= rec.grid.steps();
+        let (rate, fano) = if whole_run {
+            let counts = rec.spike_count.get(neurons).unwrap_or_default();
+            (mean_rate(counts, window.duration()), fano_factor(counts))
+        } else {
+            // Spikes per neuron at each step, of the whole ensemble or of one population.
+            let activity = match rec.populations.iter().find(|p| (p.first..p.first + p.n) == neurons) {
+                Some(population) => &population.activity,
+                None => &rec.activity,
+            };
+            let per_neuron: f64 = activity.get(window.first + 1..=window.last).unwrap_or_default().iter().sum();
+            let duration = if window.duration() > 0.0 { window.duration() } else { f64::NAN };
+            (RateEstimate { rate_hz: per_neuron / duration, se_hz: f64::NAN }, f64::NAN)
+        };
+        Self {
+            t_start: window.t_start(),
+            t_stop: window.t_stop(),
+            rate_hz: rate.rate_hz,
+            rate_se_hz: rate.se_hz,
+            isi_count: 0,
+            isi_mean_s: f64::NAN,
+            cv_isi: f64::NAN,
+            fano,
         }
     }
 }
@@ -590,6 +629,7 @@ mod tests {
             spike_count,
             histograms: Vec::new(),
             populations: Vec::new(),
+            spike_mode: Default::default(),
         }
     }
 

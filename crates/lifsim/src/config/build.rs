@@ -409,7 +409,13 @@ fn build_record(r: &RecordSection, n: u64, t_max: f64, grid: TimeGrid) -> Result
         // Times snap to the grid; t_max itself maps to the last grid point.
         hist_steps.push(grid.step_of(t));
     }
-    Ok(RecordSpec { traces: traces as usize, every: r.every as usize, hist_steps, hist_bins: r.hist_bins as usize })
+    Ok(RecordSpec {
+        traces: traces as usize,
+        every: r.every as usize,
+        hist_steps,
+        hist_bins: r.hist_bins as usize,
+        spikes: r.spikes,
+    })
 }
 
 /// The spike-statistics window `(t_start, t_stop]` inside the run, and the rate's bin.

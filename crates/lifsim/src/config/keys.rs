@@ -7,10 +7,10 @@
 //! [`Config::resolved`]), unknown-key suggestions and the Python keyword list all come from
 //! [`KEYS`]; adding a key is adding a row (and its section field).
 
-use super::{Config, DriveKind, NoiseKind, Value};
+use super::{Config, CsvRule, DriveKind, NoiseKind, Value};
 use crate::choice::Choice;
 use crate::error::{Error, ParamError};
-use crate::model::{Crossing, LifParams, Method};
+use crate::model::{Crossing, LifParams, Method, SpikeMode};
 use crate::units::{Dimension, UnitError, format_quantity, parse_quantity};
 
 /// One configuration key: its name (`section.name`), documentation, and how it is read,
@@ -327,6 +327,16 @@ pub const KEYS: &[Key] = &[
         },
     },
     count!("record.hist_bins", record.hist_bins = 50, [1, 100_000], "number of histogram bins"),
+    choice!(
+        "record.spikes",
+        record.spikes: SpikeMode = "memory",
+        "\"memory\" (every spike kept), \"file\" (streamed to spikes.parquet during the run, memory bounded) or \"counts\" (per-neuron counts and activity only)"
+    ),
+    choice!(
+        "record.csv",
+        record.csv: CsvRule = "auto",
+        "when spikes.csv is written beside spikes.parquet: \"auto\" (up to 1 000 000 spikes), \"always\" or \"never\""
+    ),
     quantity!(
         "analysis.t_start",
         Time,

@@ -15,7 +15,7 @@ pub use network::{CONNECTION_KEYS, ConnectionSection, POPULATION_KEYS, Populatio
 pub use value::{Value, describe_settings};
 
 use crate::error::Error;
-use crate::model::{Crossing, Method};
+use crate::model::{Crossing, Method, SpikeMode};
 use crate::units::Dimension;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -121,6 +121,40 @@ pub struct InputSection {
     pub weight_i: f64,
 }
 
+choice_enum! {
+    /// When a run's directory gets `spikes.csv` (`record.csv`), for spikes kept in memory.
+    pub enum CsvRule {
+        /// `spikes.csv` for up to [`CsvRule::AUTO_LIMIT`] spikes; beyond, only the columnar
+        /// `spikes.parquet`, so that a large run writes no gigabytes of text.
+        Auto = "auto",
+        /// `spikes.csv` whatever the number of spikes.
+        Always = "always",
+        /// Never `spikes.csv`: the spikes go to `spikes.parquet`.
+        Never = "never",
+    }
+}
+
+impl CsvRule {
+    /// Most spikes for which [`CsvRule::Auto`] writes `spikes.csv` (about 25 MB of text).
+    pub const AUTO_LIMIT: u64 = 1_000_000;
+
+    /// Whether a run of `spikes` spikes gets `spikes.csv` (else `spikes.parquet`).
+    ///
+    /// ```
+    /// use lifsim::config::CsvRule;
+    /// assert!(CsvRule::Auto.writes_csv(CsvRule::AUTO_LIMIT));
+    /// assert!(!CsvRule::Auto.writes_csv(CsvRule::AUTO_LIMIT + 1));
+    /// assert!(CsvRule::Always.writes_csv(u64::MAX) && !CsvRule::Never.writes_csv(0));
+    /// ```
+    pub fn writes_csv(self, spikes: u64) -> bool {
+        match self {
+            CsvRule::Auto => spikes <= Self::AUTO_LIMIT,
+            CsvRule::Always => true,
+            CsvRule::Never => false,
+        }
+    }
+}
+
 /// `[record]`: what is recorded besides moments, spikes and activity.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct RecordSection {
@@ -132,6 +166,10 @@ pub struct RecordSection {
     pub hist_times: Option<Vec<f64>>,
     /// Number of histogram bins.
     pub hist_bins: u64,
+    /// Where the spikes go: kept in memory, streamed to a file, or only counted.
+    pub spikes: SpikeMode,
+    /// When the command line writes `spikes.csv` beside the columnar spike file.
+    pub csv: CsvRule,
 }
 
 /// `[analysis]`: the window and bins of the spike statistics (see [`crate::analysis`]).

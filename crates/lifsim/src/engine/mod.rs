@@ -45,8 +45,8 @@ mod simd;
 pub use reduce::{Partial, Shard, block_len, blocks, fingerprint, merge};
 
 use crate::error::Error;
-use crate::model::{Crossing, Noise, Simulation, StepConstants};
-use crate::record::{Histogram, Recording, Spikes, Traces};
+use crate::model::{Crossing, Noise, Simulation, SpikeMode, StepConstants};
+use crate::record::{Histogram, Recording, SpikeSink, Spikes, Traces};
 use chunk::{Chunk, ChunkLayout, ChunkLog, ChunkWindow, StepInputs};
 use merge::{ChunkPlace, MergeScratch, merge_shard_window};
 use noise::{BlockBuffer, NoiseSource, Normals, OuNoise, PoissonNoise, ScaledNoise, Silent, Symmetric};
@@ -148,7 +148,35 @@ pub fn run(sim: &Simulation) -> Result<Recording, Error> {
 /// # Errors
 /// [`Error::Cancelled`] when `control` breaks.
 pub fn run_with(sim: &Simulation, control: impl FnMut(Progress) -> ControlFlow<()>) -> Result<Recording, Error> {
-    run_on(sim, Isa::best(), control)
+    run_on(sim, Isa::best(), None, control)
+}
+
+/// [`run_with`], handing the spikes of a run with `record.spikes = "file"` to `sink` window by
+/// window, in the recording's order, instead of keeping them (see [`SpikeSink`]); other spike
+/// modes never call `sink`.
+///
+/// # Errors
+/// [`Error::Cancelled`] when `control` breaks; [`Error::SpikeSink`] when `sink` fails.
+pub fn run_streaming(
+    sim: &Simulation,
+    sink: &mut dyn SpikeSink,
+    control: impl FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Recording, Error> {
+    run_on(sim, Isa::best(), Some(sink), control)
+}
+
+/// [`run_shard_with`], handing the shard's spikes to `sink` as [`run_streaming`] does (with
+/// `record.spikes = "file"`): its spikes in the order of its neurons' recording.
+///
+/// # Errors
+/// As [`run_shard_with`]; [`Error::SpikeSink`] when `sink` fails.
+pub fn run_shard_streaming(
+    sim: &Simulation,
+    shard: &Shard,
+    sink: &mut dyn SpikeSink,
+    control: impl FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Partial, Error> {
+    run_shard_on(sim, shard, Isa::best(), Some(sink), control)
 }
 
 /// Runs the blocks of `shard` of the ensemble `sim` on the current rayon pool and returns its
@@ -180,23 +208,74 @@ pub fn run_shard_with(
     shard: &Shard,
     control: impl FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Partial, Error> {
-    run_shard_on(sim, shard, Isa::best(), control)
+    run_shard_on(sim, shard, Isa::best(), None, control)
 }
 
-/// [`run_with`] with the kernel compiled for `isa`: the merge of the whole ensemble's one shard.
-fn run_on(sim: &Simulation, isa: Isa, control: impl FnMut(Progress) -> ControlFlow<()>) -> Result<Recording, Error> {
+/// [`run_with`] with the kernel compiled for `isa` and the spikes of a file run going to
+/// `sink`: the merge of the whole ensemble's one shard.
+fn run_on(
+    sim: &Simulation,
+    isa: Isa,
+    sink: Option<&mut dyn SpikeSink>,
+    control: impl FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Recording, Error> {
+    let sink = Spikeway::new(sim, sink)?;
     if let Some(network) = sim.network() {
-        return network::run(sim, network, isa, control);
+        return network::run(sim, network, isa, sink, control);
     }
-    let whole = run_shard_on(sim, &Shard::WHOLE, isa, control)?;
+    let whole = run_generic_shard(sim, &Shard::WHOLE, isa, sink, control)?;
     merge(sim, vec![whole])
 }
 
-/// [`run_shard_with`] with the kernel compiled for `isa`.
+/// Where a run's spikes go once merged: kept, handed to a sink, or dropped (counted only).
+pub(crate) struct Spikeway<'a> {
+    mode: SpikeMode,
+    sink: Option<&'a mut dyn SpikeSink>,
+}
+
+impl<'a> Spikeway<'a> {
+    /// The way of `sim`'s spikes with `sink` (needed with `record.spikes = "file"`).
+    ///
+    /// # Errors
+    /// [`Error::SpikeSink`] for a file run without a sink.
+    fn new(sim: &Simulation, sink: Option<&'a mut dyn SpikeSink>) -> Result<Self, Error> {
+        let mode = sim.record().spikes;
+        if mode == SpikeMode::File && sink.is_none() {
+            return Err(Error::SpikeSink(
+                "record.spikes = \"file\" streams the spikes to a file, and this run was given none: run it \
+                 with `lifsim run --out DIR`, `lifsim.simulate(..., out=DIR)`, or `lifsim::engine::run_streaming`; \
+                 or set record.spikes = \"memory\" or \"counts\""
+                    .into(),
+            ));
+        }
+        Ok(Self { mode, sink })
+    }
+
+    /// After a window's merge: hands the spikes merged so far to the sink (file runs) or drops
+    /// them (counts runs); a memory run keeps them.
+    ///
+    /// # Errors
+    /// [`Error::SpikeSink`] when the sink fails.
+    pub(crate) fn pass(&mut self, spikes: &mut Spikes) -> Result<(), Error> {
+        match (self.mode, &mut self.sink) {
+            (SpikeMode::Memory, _) => return Ok(()),
+            (SpikeMode::File, Some(sink)) if !spikes.is_empty() => sink.write(spikes).map_err(Error::SpikeSink)?,
+            _ => {}
+        }
+        spikes.neuron.clear();
+        spikes.step.clear();
+        spikes.time.clear();
+        Ok(())
+    }
+}
+
+/// [`run_shard_with`] with the kernel compiled for `isa`, the spikes of a file run going to
+/// `sink`.
 fn run_shard_on(
     sim: &Simulation,
     shard: &Shard,
     isa: Isa,
+    sink: Option<&mut dyn SpikeSink>,
     control: impl FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Partial, Error> {
     if sim.network().is_some() {
@@ -204,21 +283,33 @@ fn run_shard_on(
             "a network cannot be cut into shards: its neurons interact; run it whole (without shards or client)".into(),
         ));
     }
+    let sink = Spikeway::new(sim, sink)?;
+    run_generic_shard(sim, shard, isa, sink, control)
+}
+
+/// The blocks of `shard` of the ensemble `sim` run with the noise source of its input.
+fn run_generic_shard(
+    sim: &Simulation,
+    shard: &Shard,
+    isa: Isa,
+    sink: Spikeway<'_>,
+    control: impl FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Partial, Error> {
     let constants = StepConstants::new(sim);
     let seed = sim.seed();
     let part = Partial::new(sim, shard)?;
     match sim.input().noise {
-        Noise::None => run_generic(sim, part, isa, &constants, control, |_, _| Silent),
-        Noise::Tutorial { .. } => run_generic(sim, part, isa, &constants, control, |first, len| {
+        Noise::None => run_generic(sim, part, isa, &constants, (sink, control), |_, _| Silent),
+        Noise::Tutorial { .. } => run_generic(sim, part, isa, &constants, (sink, control), |first, len| {
             ScaledNoise::<Symmetric>::new(constants.noise_scale, BlockBuffer::new(seed, first, len, isa))
         }),
-        Noise::White { .. } => run_generic(sim, part, isa, &constants, control, |first, len| {
+        Noise::White { .. } => run_generic(sim, part, isa, &constants, (sink, control), |first, len| {
             ScaledNoise::<Normals>::new(constants.noise_scale, BlockBuffer::new(seed, first, len, isa))
         }),
-        Noise::Ou { .. } => run_generic(sim, part, isa, &constants, control, |first, len| {
+        Noise::Ou { .. } => run_generic(sim, part, isa, &constants, (sink, control), |first, len| {
             OuNoise::new(seed, first, len, &constants, isa)
         }),
-        Noise::Poisson(input) => run_generic(sim, part, isa, &constants, control, |first, len| {
+        Noise::Poisson(input) => run_generic(sim, part, isa, &constants, (sink, control), |first, len| {
             PoissonNoise::new(seed, first, len, &input, sim.dt())
         }),
     }
@@ -232,7 +323,7 @@ fn run_generic<N: NoiseSource>(
     mut part: Partial,
     isa: Isa,
     constants: &StepConstants,
-    mut control: impl FnMut(Progress) -> ControlFlow<()>,
+    (mut sink, mut control): (Spikeway<'_>, impl FnMut(Progress) -> ControlFlow<()>),
     make_noise: impl Fn(u64, usize) -> N,
 ) -> Result<Partial, Error> {
     let shared = StepInputs::new(sim, isa, constants);
@@ -266,12 +357,12 @@ fn run_generic<N: NoiseSource>(
             || chunks.par_iter_mut().for_each(|chunk| isa.run(&mut ChunkWindow { chunk, start, end, shared })),
             || {
                 if let Some((start, end)) = unmerged {
-                    merged = merge_shard_window(&mut part, &places, &logged, start, end, &mut scratch, timed);
+                    merged =
+                        merge_and_pass(&mut part, (&places, &logged), (start, end), &mut scratch, timed, &mut sink);
                 }
             },
         );
-        merged
-            .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&part.spikes, &logged) })?;
+        merged?;
         for (chunk, log) in chunks.iter_mut().zip(&mut logged) {
             std::mem::swap(&mut chunk.log, log);
         }
@@ -282,8 +373,7 @@ fn run_generic<N: NoiseSource>(
         }
     }
     if let Some((start, end)) = unmerged {
-        merge_shard_window(&mut part, &places, &logged, start, end, &mut scratch, timed)
-            .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&part.spikes, &logged) })?;
+        merge_and_pass(&mut part, (&places, &logged), (start, end), &mut scratch, timed, &mut sink)?;
     }
     let counts = chunks.iter().flat_map(|c| c.spike_count.iter().copied());
     part.spike_count = gather(neurons.len(), counts, "the spike counts")?;
@@ -292,6 +382,24 @@ fn run_generic<N: NoiseSource>(
         part.snapshots.push(gather(neurons.len(), values, "a V histogram")?);
     }
     Ok(part)
+}
+
+/// Merges the window `start..end` of the chunk logs `logs` (of the chunks at `places`) into
+/// `part`, then lets its spikes go their way (`sink`).
+///
+/// # Errors
+/// [`Error::AllocationFailed`] when the spikes outgrow the memory; [`Error::SpikeSink`].
+fn merge_and_pass(
+    part: &mut Partial,
+    (places, logs): (&[ChunkPlace], &[ChunkLog]),
+    (start, end): (usize, usize),
+    scratch: &mut MergeScratch,
+    timed: bool,
+    sink: &mut Spikeway<'_>,
+) -> Result<(), Error> {
+    merge_shard_window(part, places, logs, start, end, scratch, timed)
+        .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&part.spikes, logs) })?;
+    sink.pass(&mut part.spikes)
 }
 
 /// The size of the spike vectors a failed merge tried to grow to (bytes), for its message.
@@ -340,6 +448,7 @@ fn empty_recording(sim: &Simulation) -> Result<Recording, Error> {
         spike_count: Vec::new(),
         histograms: Vec::new(),
         populations: Vec::new(),
+        spike_mode: sim.record().spikes,
     })
 }
 
@@ -404,12 +513,12 @@ mod tests {
             ("poisson", "grid"),
         ] {
             let sim = simulation(noise, crossing);
-            let reference = run_on(&sim, Isa::Portable, |_| ControlFlow::Continue(())).expect("runs");
+            let reference = run_on(&sim, Isa::Portable, None, |_| ControlFlow::Continue(())).expect("runs");
             assert!(!reference.spikes.is_empty(), "{noise}/{crossing}: no spikes");
             for isa in Isa::available() {
                 for threads in [1, 2, 3] {
                     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-                    let rec = pool.install(|| run_on(&sim, isa, |_| ControlFlow::Continue(()))).expect("runs");
+                    let rec = pool.install(|| run_on(&sim, isa, None, |_| ControlFlow::Continue(()))).expect("runs");
                     // Bitwise, so NaN (none here) and -0.0 would count as differences too.
                     let bits = |r: &Recording| {
                         let mut all: Vec<u64> = r.v_mean.iter().chain(&r.v_var).map(|x| x.to_bits()).collect();
@@ -437,9 +546,9 @@ mod tests {
                     "grid",
                     &[("simulation.n", Value::from(n as i64)), ("record.traces", traces)],
                 );
-                let reference = run_on(&sim, Isa::Portable, |_| ControlFlow::Continue(())).expect("runs");
+                let reference = run_on(&sim, Isa::Portable, None, |_| ControlFlow::Continue(())).expect("runs");
                 for isa in Isa::available() {
-                    let rec = run_on(&sim, isa, |_| ControlFlow::Continue(())).expect("runs");
+                    let rec = run_on(&sim, isa, None, |_| ControlFlow::Continue(())).expect("runs");
                     // Bitwise (v_var is NaN for n = 1, which `==` would never match).
                     let bits = |r: &Recording| -> Vec<u64> {
                         r.v_mean
@@ -454,6 +563,73 @@ mod tests {
                     assert_eq!(rec.spikes, reference.spikes, "n = {n}, {noise}, {isa:?}");
                     assert_eq!(rec.spike_count, reference.spike_count, "n = {n}, {noise}, {isa:?}");
                 }
+            }
+        }
+    }
+
+    /// A sink that keeps what it is handed.
+    #[derive(Default)]
+    struct Collect(Spikes);
+
+    impl SpikeSink for Collect {
+        fn write(&mut self, spikes: &Spikes) -> Result<(), String> {
+            self.0.neuron.extend_from_slice(&spikes.neuron);
+            self.0.step.extend_from_slice(&spikes.step);
+            self.0.time.extend_from_slice(&spikes.time);
+            Ok(())
+        }
+    }
+
+    /// `record.spikes = "file"` hands the sink exactly the spikes a memory run keeps, in the
+    /// same order, and `"counts"` keeps none; everything else is the same bits, for an
+    /// ensemble over several windows (n = 17 000 has 17 chunks; precise times go along) and
+    /// for a network.
+    #[test]
+    fn file_and_counts_runs_record_what_a_memory_run_does_without_keeping_spikes() {
+        let network = "[[population]]\nname = \"e\"\nn = 800\n[[population]]\nname = \"i\"\nn = 200\n\
+            [[connection]]\nfrom = \"e\"\nto = \"e\"\nin_degree = 80\nweight = \"0.1 mV\"\ndelay = \"1.5 ms\"\n\
+            [[connection]]\nfrom = \"i\"\nto = \"e\"\nin_degree = 20\nweight = \"-0.5 mV\"\ndelay = \"1.5 ms\"\n";
+        let mut cases: Vec<(&str, Config)> = Vec::new();
+        for (noise, crossing) in [("white", "grid"), ("white", "precise")] {
+            let method = if crossing == "precise" { "exact" } else { "euler" };
+            let mut config = Config::default();
+            for (key, value) in [
+                ("simulation.n", Value::from(17_000)),
+                ("simulation.t_max", Value::from("0.15 s")),
+                ("simulation.dt", Value::from("0.1 ms")),
+                ("simulation.crossing", Value::from(crossing)),
+                ("simulation.method", Value::from(method)),
+                ("input.noise", Value::from(noise)),
+                ("input.i_mean", Value::from("250 pA")),
+            ] {
+                config.set(key, &value).expect("valid");
+            }
+            cases.push((crossing, config));
+        }
+        let mut net = Config::from_toml_str(network).expect("network");
+        net.set("simulation.t_max", &Value::from("50 ms")).expect("valid");
+        net.set("simulation.dt", &Value::from("0.1 ms")).expect("valid");
+        net.set("input.noise", &Value::from("white")).expect("valid");
+        net.set("input.i_mean", &Value::from("300 pA")).expect("valid");
+        cases.push(("network", net));
+        for (name, config) in cases {
+            let memory = crate::run(&config.build().expect("valid")).expect("runs");
+            assert!(memory.spikes.len() > 1000, "{name}: {} spikes", memory.spikes.len());
+            let mut file = config.clone();
+            file.set("record.spikes", &Value::from("file")).expect("valid");
+            let file = file.build().expect("valid");
+            assert!(matches!(crate::run(&file), Err(Error::SpikeSink(_))), "{name}: a file run needs a sink");
+            let mut sink = Collect::default();
+            let streamed = run_streaming(&file, &mut sink, |_| ControlFlow::Continue(())).expect("runs");
+            assert_eq!(sink.0, memory.spikes, "{name}: the sink's spikes");
+            let mut counts = config.clone();
+            counts.set("record.spikes", &Value::from("counts")).expect("valid");
+            let counted = crate::run(&counts.build().expect("valid")).expect("runs");
+            for (mode, rec) in [("file", streamed), ("counts", counted)] {
+                assert!(rec.spikes.is_empty() && !rec.holds_spikes(), "{name} {mode}: spikes kept");
+                assert_eq!(rec.spike_total(), memory.spike_total(), "{name} {mode}");
+                let same = Recording { spikes: memory.spikes.clone(), spike_mode: SpikeMode::Memory, ..rec };
+                assert_eq!(same, memory, "{name} {mode}: the rest of the recording");
             }
         }
     }
@@ -478,7 +654,7 @@ mod tests {
         for round in 0..3 {
             for isa in Isa::available() {
                 let started = std::time::Instant::now();
-                pool.install(|| run_on(&sim, isa, |_| ControlFlow::Continue(()))).expect("runs");
+                pool.install(|| run_on(&sim, isa, None, |_| ControlFlow::Continue(()))).expect("runs");
                 let ns = started.elapsed().as_secs_f64() * 1e9 / (sim.n() * sim.steps()) as f64;
                 println!("round {round} {isa:?}: {ns:.2} ns per neuron-step");
             }

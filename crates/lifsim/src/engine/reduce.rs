@@ -11,7 +11,7 @@
 
 use super::{BLOCK_CHUNKS, chunk_len, gather};
 use crate::error::Error;
-use crate::model::Simulation;
+use crate::model::{Simulation, SpikeMode};
 use crate::record::{GroupMoments, Histogram, Recording, Spikes, Traces};
 use std::ops::Range;
 
@@ -232,7 +232,7 @@ impl Partial {
         let total: u64 = spikes_per_step.iter().map(|&c| u64::from(c)).sum();
         if neuron.len() != step.len()
             || !(time.is_empty() || time.len() == neuron.len())
-            || total != neuron.len() as u64
+            || (total != neuron.len() as u64 && !neuron.is_empty())
             || spikes_per_step.len() != steps
             || spike_count.len() != s1 - s0
             || traces.len() != traced.saturating_mul(trace_samples)
@@ -348,6 +348,11 @@ pub fn merge(sim: &Simulation, mut parts: Vec<Partial>) -> Result<Recording, Err
     }
     let spec = sim.record();
     let expected_traced = |p: &Partial| spec.traces.saturating_sub(p.neurons.start).min(p.neurons.len());
+    // The spikes a partial holds: all of them in memory runs, none in file and counts runs.
+    let held = |p: &Partial| match spec.spikes {
+        SpikeMode::Memory => p.spikes_per_step.iter().map(|&c| u64::from(c)).sum(),
+        SpikeMode::File | SpikeMode::Counts => 0,
+    };
     if let Some(bad) = parts.iter().find(|p| {
         p.neurons != (Shard { blocks: p.blocks.clone() }).neurons(n)
             || p.moments.len() != p.blocks.len()
@@ -356,6 +361,7 @@ pub fn merge(sim: &Simulation, mut parts: Vec<Partial>) -> Result<Recording, Err
             || p.traced != expected_traced(p)
             || p.trace_every != spec.every
             || p.trace_samples != steps.div_ceil(spec.every)
+            || p.spikes.len() as u64 != held(p)
     }) {
         return Err(Error::Shard(format!(
             "the partial recording of blocks {:?} is inconsistent with its simulation (damaged or hand-made)",
@@ -431,6 +437,7 @@ pub fn merge(sim: &Simulation, mut parts: Vec<Partial>) -> Result<Recording, Err
         spike_count,
         histograms,
         populations: Vec::new(),
+        spike_mode: sim.record().spikes,
     })
 }
 

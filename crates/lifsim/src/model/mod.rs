@@ -14,4 +14,4 @@ pub use input::{Drive, Input, Noise, PoissonInput};
 pub use integrate::StepConstants;
 pub use network::{ByPopulation, Network, Population, Projection, Rule};
 pub use params::LifParams;
-pub use simulation::{Crossing, Method, RecordSpec, Simulation};
+pub use simulation::{Crossing, Method, RecordSpec, Simulation, SpikeMode};

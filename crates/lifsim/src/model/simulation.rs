@@ -40,6 +40,19 @@ choice_enum! {
     }
 }
 
+choice_enum! {
+    /// Where a run's spikes go (`record.spikes`).
+    pub enum SpikeMode {
+        /// Every spike kept in the recording ([`crate::record::Spikes`], 8 bytes each).
+        Memory = "memory",
+        /// Every spike handed, window by window, to a [`crate::record::SpikeSink`] (the command
+        /// line and Python stream them to Parquet) and not kept: memory stays bounded.
+        File = "file",
+        /// Only the per-neuron counts and the activity (the spikes themselves are not kept).
+        Counts = "counts",
+    }
+}
+
 /// What to record besides the always-on ensemble moments, spikes, counts and activity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordSpec {
@@ -51,6 +64,8 @@ pub struct RecordSpec {
     pub hist_steps: Vec<usize>,
     /// Number of histogram bins.
     pub hist_bins: usize,
+    /// Where the spikes go.
+    pub spikes: SpikeMode,
 }
 
 /// A simulation ready to run. Only [`crate::Config::build`] makes one, after validating every

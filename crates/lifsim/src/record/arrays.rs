@@ -8,6 +8,7 @@
 
 use super::{Histogram, PopulationActivity, Recording, Spikes, Traces};
 use crate::grid::TimeGrid;
+use crate::model::SpikeMode;
 use std::borrow::Cow;
 
 /// The data of one named array.
@@ -21,14 +22,6 @@ pub enum Column<'a> {
     U64(Cow<'a, [u64]>),
     /// Text (NumPy's unicode strings).
     Text(Cow<'a, [String]>),
-    /// The times `k dt` (s) of the grid steps `k` listed, computed as they are read (64-bit
-    /// floats; a spike's time is never stored beside its step).
-    StepTimes {
-        /// The steps.
-        steps: &'a [u32],
-        /// The grid they lie on.
-        grid: TimeGrid,
-    },
 }
 
 impl Column<'_> {
@@ -39,7 +32,6 @@ impl Column<'_> {
             Column::U32(data) => data.len(),
             Column::U64(data) => data.len(),
             Column::Text(data) => data.len(),
-            Column::StepTimes { steps, .. } => steps.len(),
         }
     }
 
@@ -76,6 +68,8 @@ pub trait ArraySource {
     fn u64s(&mut self, name: &'static str) -> Result<(Vec<u64>, Vec<usize>), Self::Error>;
     /// The array `name` as text, `None` when the source has no such array.
     fn texts(&mut self, name: &'static str) -> Result<Option<Vec<String>>, Self::Error>;
+    /// Whether the source has the array `name` (for the arrays a recording may lack).
+    fn has(&mut self, name: &'static str) -> bool;
 }
 
 /// The stored vectors of a recording, borrowed or owned: what [`table`] reads.
@@ -101,7 +95,8 @@ struct Parts<'a> {
 ///
 /// Arrays: `t` (s), `v_mean` (V), `v_var` (V^2), `activity` (spikes per neuron per step),
 /// `v_traces` (traced neurons x samples, V), `trace_t` (s), `spike_neuron`, `spike_step`,
-/// `spike_time` (s), `spike_count` (per neuron), `hist_times` (s), `hist_edges` (histograms x
+/// with precise crossings `spike_time` (s; on the grid a spike's time is `t[spike_step]`,
+/// never stored beside its step), `spike_count` (per neuron), `hist_times` (s), `hist_edges` (histograms x
 /// bins+1, V), `hist_counts` (histograms x bins); for a network also `population_names`,
 /// `population_offsets` (P + 1: population p holds neurons `offsets[p] .. offsets[p + 1]`) and
 /// `population_activity` (P x steps, spikes per neuron per step).
@@ -109,12 +104,6 @@ fn table(parts: Parts<'_>) -> RecordingArrays<'_> {
     let Parts { grid, n, v_mean, v_var, activity, traces, trace_shape, trace_every, .. } = parts;
     let steps = grid.steps();
     let spikes = parts.spike_step.len();
-    // Borrowed steps give their times as they are read; owned steps (moved out) give them now.
-    let spike_time = match (&parts.spike_step, parts.spike_time) {
-        (_, times) if !times.is_empty() => Column::F64(times),
-        (Cow::Borrowed(steps), _) => Column::StepTimes { steps, grid },
-        (Cow::Owned(steps), _) => Column::F64(steps.iter().map(|&k| grid.time(k as usize)).collect()),
-    };
     let hists = parts.histograms;
     let bins = hists.first().map_or(0, |h| h.counts.len());
     let array = |name, shape: &[usize], data| NamedArray { name, shape: shape.to_vec(), data };
@@ -128,7 +117,11 @@ fn table(parts: Parts<'_>) -> RecordingArrays<'_> {
         array("trace_t", &[trace_shape[1]], Column::F64(grid.sampled(trace_every).collect())),
         array("spike_neuron", &[spikes], Column::U32(parts.spike_neuron)),
         array("spike_step", &[spikes], Column::U32(parts.spike_step)),
-        array("spike_time", &[spikes], spike_time),
+    ];
+    if !parts.spike_time.is_empty() {
+        arrays.push(array("spike_time", &[spikes], Column::F64(parts.spike_time)));
+    }
+    arrays.extend([
         array("spike_count", &[n], Column::U32(parts.spike_count)),
         array("hist_times", &[hists.len()], Column::F64(hists.iter().map(|h| h.time).collect())),
         array(
@@ -141,7 +134,7 @@ fn table(parts: Parts<'_>) -> RecordingArrays<'_> {
             &[hists.len(), bins],
             Column::U64(hists.iter().flat_map(|h| h.counts.iter().copied()).collect()),
         ),
-    ];
+    ]);
     if !populations.is_empty() {
         let offsets =
             populations.iter().map(|p| p.first as u64).chain(populations.last().map(|p| (p.first + p.n) as u64));
@@ -195,7 +188,9 @@ impl Recording {
     /// The same table as [`Recording::arrays`], owning its data: the stored vectors are moved,
     /// not copied (the histograms' small arrays are copied out).
     pub fn into_arrays(self) -> RecordingArrays<'static> {
-        let Recording { grid, n, v_mean, v_var, activity, traces, spikes, spike_count, histograms, populations } = self;
+        let Recording {
+            grid, n, v_mean, v_var, activity, traces, spikes, spike_count, histograms, populations, ..
+        } = self;
         let arrays = table(Parts {
             grid,
             n,
@@ -216,13 +211,19 @@ impl Recording {
     }
 
     /// Reads a recording back from its arrays (as [`Recording::arrays`] names them) on a grid
-    /// of step `dt` (s), traces sampled every `every` steps. Derived arrays (`t`, `trace_t`)
-    /// are not read; `spike_time` is kept only where it is off the grid (precise crossings);
-    /// histograms come back without their V snapshots.
+    /// of step `dt` (s), traces sampled every `every` steps, its spikes gone the way of
+    /// `spike_mode`. Derived arrays (`t`, `trace_t`) are not read; `spike_time` is read where
+    /// the source has it ([`ArraySource::has`]) and kept only where it is off the grid (precise
+    /// crossings); histograms come back without their V snapshots.
     ///
     /// # Errors
     /// The source's error for the first array it cannot give.
-    pub fn from_arrays<S: ArraySource>(source: &mut S, dt: f64, every: usize) -> Result<Recording, S::Error> {
+    pub fn from_arrays<S: ArraySource>(
+        source: &mut S,
+        dt: f64,
+        every: usize,
+        spike_mode: SpikeMode,
+    ) -> Result<Recording, S::Error> {
         let v_mean = source.f64s("v_mean")?.0;
         let grid = TimeGrid::new(dt, v_mean.len());
         let (values, trace_shape) = source.f64s("v_traces")?;
@@ -279,7 +280,7 @@ impl Recording {
             },
             spikes: {
                 let (neuron, step) = (source.u32s("spike_neuron")?.0, source.u32s("spike_step")?.0);
-                let time = source.f64s("spike_time")?.0;
+                let time = if source.has("spike_time") { source.f64s("spike_time")?.0 } else { Vec::new() };
                 // Grid times are derived from the steps; only precise times are stored.
                 let on_grid =
                     time.len() != step.len() || time.iter().zip(&step).all(|(&t, &k)| t == grid.time(k as usize));
@@ -288,6 +289,7 @@ impl Recording {
             spike_count,
             histograms,
             populations,
+            spike_mode,
         })
     }
 }
@@ -300,9 +302,6 @@ impl NamedArray<'_> {
             Column::U32(d) => Column::U32(Cow::Owned(d.into_owned())),
             Column::U64(d) => Column::U64(Cow::Owned(d.into_owned())),
             Column::Text(d) => Column::Text(Cow::Owned(d.into_owned())),
-            Column::StepTimes { steps, grid } => {
-                Column::F64(Cow::Owned(steps.iter().map(|&k| grid.time(k as usize)).collect()))
-            }
         };
         NamedArray { name: self.name, shape: self.shape, data }
     }

@@ -11,7 +11,38 @@ mod arrays;
 pub use arrays::{ArraySource, Column, NamedArray, RecordingArrays};
 
 use crate::grid::TimeGrid;
+use crate::model::SpikeMode;
 use serde::{Deserialize, Serialize};
+
+/// Where the spikes of a run with `record.spikes = "file"` go while it runs: the engine hands
+/// each window's spikes to [`SpikeSink::write`], in the recording's order (by step, then
+/// neuron), from the thread that merges the windows, while the next window computes. The core
+/// does no I/O: the command line and Python give a Parquet writer (`lifsim_io::parquet`).
+///
+/// ```
+/// use lifsim::record::{SpikeSink, Spikes};
+/// struct Tally(usize);
+/// impl SpikeSink for Tally {
+///     fn write(&mut self, spikes: &Spikes) -> Result<(), String> {
+///         self.0 += spikes.len();
+///         Ok(())
+///     }
+/// }
+/// let mut config = lifsim::Config::default();
+/// config.set("record.spikes", &lifsim::Value::from("file")).unwrap();
+/// let sim = config.build().unwrap();
+/// let mut tally = Tally(0);
+/// let rec = lifsim::engine::run_streaming(&sim, &mut tally, |_| std::ops::ControlFlow::Continue(())).unwrap();
+/// assert!(rec.spikes.is_empty() && tally.0 as u64 == rec.spike_total() && tally.0 > 0);
+/// ```
+pub trait SpikeSink: Send {
+    /// Takes the next spikes of the run (global neuron indices, in order).
+    ///
+    /// # Errors
+    /// A message saying what failed (e.g. a full disk); the run stops with
+    /// [`crate::Error::SpikeSink`].
+    fn write(&mut self, spikes: &Spikes) -> Result<(), String>;
+}
 
 /// All spikes of a run, ordered by step, then neuron, then time (8 bytes per spike; 16 with
 /// precise spike times).
@@ -160,6 +191,10 @@ pub struct Recording {
     /// Each population's activity, in population order (empty for an ensemble).
     #[serde(default)]
     pub populations: Vec<PopulationActivity>,
+    /// Where the spikes went: with [`SpikeMode::File`] or [`SpikeMode::Counts`], `spikes` is
+    /// empty and `spike_count` and `activity` hold what is known of them.
+    #[serde(default)]
+    pub spike_mode: SpikeMode,
 }
 
 impl Recording {
@@ -171,9 +206,23 @@ impl Recording {
         self.spikes.step.iter().map(|&k| self.grid.time(k as usize)).collect()
     }
 
+    /// The number of spikes of the run: those held, or with spikes not kept in memory
+    /// ([`SpikeMode::File`], [`SpikeMode::Counts`]) the sum of the per-neuron counts.
+    pub fn spike_total(&self) -> u64 {
+        match self.spike_mode {
+            SpikeMode::Memory => self.spikes.len() as u64,
+            SpikeMode::File | SpikeMode::Counts => self.spike_count.iter().map(|&c| u64::from(c)).sum(),
+        }
+    }
+
+    /// Whether every spike is held in [`Recording::spikes`].
+    pub fn holds_spikes(&self) -> bool {
+        self.spike_mode == SpikeMode::Memory
+    }
+
     /// Mean firing rate per neuron over the whole run, `(steps - 1) dt` (Hz).
     pub fn mean_rate_hz(&self) -> f64 {
-        self.spikes.len() as f64 / (self.n as f64 * self.grid.span())
+        self.spike_total() as f64 / (self.n as f64 * self.grid.span())
     }
 }
 

@@ -16,7 +16,7 @@ pub(crate) mod wiring;
 use super::chunk::{Chunk, ChunkLayout, ChunkLog, ChunkWindow, StepInputs};
 use super::merge::{ChunkPlace, MergeScratch, merge_window};
 use super::simd::Isa;
-use super::{Progress, WINDOW, chunk_len, empty_recording, finish};
+use super::{Progress, Spikeway, WINDOW, chunk_len, empty_recording, finish};
 use crate::error::Error;
 use crate::model::integrate::drive_of;
 use crate::model::{Network, Simulation, StepConstants};
@@ -122,6 +122,7 @@ pub(super) fn run(
     sim: &Simulation,
     network: &Network,
     isa: Isa,
+    mut sink: Spikeway<'_>,
     mut control: impl FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Recording, Error> {
     let (dt, t_max, seed) = (sim.dt(), sim.t_max(), sim.seed());
@@ -163,6 +164,9 @@ pub(super) fn run(
         return Err(Error::Cancelled);
     }
     let (mut start, mut delivered) = (0, 0);
+    // Spikes per population at each step, tallied as they are merged (a file or counts run
+    // does not keep them).
+    let mut tally = vec![vec![0u32; sim.steps()]; network.populations().len()];
     while start < sim.steps() {
         let end = (start + interval).min(sim.steps());
         // Each task first delivers the spikes of the interval before (they arrive no earlier
@@ -180,29 +184,30 @@ pub(super) fn run(
         for (chunk, log) in chunks.iter_mut().zip(&mut logs) {
             std::mem::swap(&mut chunk.log, log);
         }
+        // Every spike merged so far has been delivered: a file or counts run lets them go.
+        sink.pass(&mut rec.spikes)?;
         delivered = rec.spikes.len();
         merge_window(&mut rec, &merge_places, &logs, start, end, &mut scratch, false)
             .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: 8 * rec.spikes.len() as u64 })?;
+        for (&neuron, &step) in rec.spikes.neuron[delivered..].iter().zip(&rec.spikes.step[delivered..]) {
+            tally[network.population_of(neuron as usize)][step as usize] += 1;
+        }
         start = end;
         if control(Progress { steps_done: end, steps_total: sim.steps() }).is_break() {
             return Err(Error::Cancelled);
         }
     }
+    sink.pass(&mut rec.spikes)?;
     finish(sim, &mut rec, &chunks)?;
-    rec.populations = population_activity(network, &rec);
+    rec.populations = population_activity(network, tally);
     if let Some(step) = rec.v_mean.iter().position(|v| !v.is_finite()) {
         return Err(Error::NonFinite { step, time: sim.time(step) });
     }
     Ok(rec)
 }
 
-/// Each population's spikes per neuron at each step.
-fn population_activity(network: &Network, rec: &Recording) -> Vec<PopulationActivity> {
-    let steps = rec.grid.steps();
-    let mut counts = vec![vec![0u32; steps]; network.populations().len()];
-    for (&neuron, &step) in rec.spikes.neuron.iter().zip(&rec.spikes.step) {
-        counts[network.population_of(neuron as usize)][step as usize] += 1;
-    }
+/// Each population's spikes per neuron at each step, from its spikes at each step (`counts`).
+fn population_activity(network: &Network, counts: Vec<Vec<u32>>) -> Vec<PopulationActivity> {
     network
         .populations()
         .iter()
