@@ -12,7 +12,7 @@ rm -rf "$venv"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
   "maturin>=1.9.4,<2" pytest numpy pandas matplotlib nbclient nbformat ipykernel \
-  "dask[distributed]" tqdm
+  "dask[distributed]" tqdm pyarrow
 
 cargo build --release --quiet -p lifsim-cli
 rm -f "$wheels"/lifsim-*.whl

@@ -1,29 +1,53 @@
 //! `lifsim._native.save`: a result's arrays and summary written as the command line writes them.
 
 use crate::error::Failure;
-use lifsim::Recording;
+use lifsim::config::CsvRule;
 use lifsim::record::ArraySource;
+use lifsim::{Choice, Recording, SpikeMode};
 use numpy::{Element, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
 
-/// Writes `summary.json`, `results.npz` and `spikes.csv` into `dir` (created if missing) as
-/// one run, from `arrays` (the names of `results.npz`) and the summary as JSON text: an earlier
-/// run in `dir` is replaced as a whole, files lifsim did not write are kept (one with a result's
-/// name is refused, `FileExistsError`), and a directory another run is writing into is refused
-/// (`BlockingIOError`).
+/// Writes `summary.json`, `results.npz` and the spikes (`spikes.csv`, or `spikes.parquet`
+/// beyond `record.csv`'s limit; none for a result whose spikes were not kept in memory) into
+/// `dir` (created if missing) as one run, from `arrays` (the names of `results.npz`) and the
+/// summary as JSON text, and returns the seconds each file took, by name (also written into
+/// the summary's `timings.files_s`): an earlier run in `dir` is replaced as a whole, files
+/// lifsim did not write are kept (one with a result's name is refused, `FileExistsError`), and
+/// a directory another run is writing into is refused (`BlockingIOError`).
 #[pyfunction]
-pub fn save(py: Python<'_>, dir: PathBuf, arrays: &Bound<'_, PyDict>, summary_json: &str) -> Result<(), Failure> {
-    let summary: serde_json::Value =
+pub fn save(
+    py: Python<'_>,
+    dir: PathBuf,
+    arrays: &Bound<'_, PyDict>,
+    summary_json: &str,
+) -> Result<Vec<(String, f64)>, Failure> {
+    let mut summary: serde_json::Value =
         serde_json::from_str(summary_json).map_err(|e| Failure::Value(format!("summary: {e}")))?;
-    let rec = recording(arrays, &summary)?;
+    let setting = |key: &str| summary.get("config").and_then(|c| c.get("record")).and_then(|r| r.get(key)).cloned();
+    let text = |key: &str| setting(key).and_then(|v| v.as_str().map(str::to_string));
+    let mode = text("spikes").and_then(|name| SpikeMode::from_name(&name)).unwrap_or_default();
+    let rule = text("csv").and_then(|name| CsvRule::from_name(&name)).unwrap_or_default();
+    let rec = recording(arrays, &summary, mode)?;
     py.detach(|| {
         let plan = lifsim_io::Plan::new("lifsim.Result.save (Python)").files(lifsim_io::RUN_FILES);
         let mut out = lifsim_io::OutputSet::new(&dir, plan)?;
-        lifsim_io::add_run_files(&mut out, &summary, &rec)?;
+        let seconds = lifsim_io::add_data_files(&mut out, &rec, rule)?;
+        let files: serde_json::Map<String, serde_json::Value> =
+            seconds.iter().map(|(name, s)| (name.clone(), serde_json::Value::from(*s))).collect();
+        if let Some(summary) = summary.as_object_mut() {
+            let timings = summary.entry("timings").or_insert_with(|| serde_json::Value::Object(Default::default()));
+            if !timings.is_object() {
+                *timings = serde_json::Value::Object(Default::default());
+            }
+            if let Some(timings) = timings.as_object_mut() {
+                timings.insert("files_s".into(), files.into());
+            }
+        }
+        lifsim_io::add_summary(&mut out, &summary)?;
         out.commit()?;
-        Ok(())
+        Ok(seconds)
     })
 }
 
@@ -45,6 +69,10 @@ impl ArraySource for DictArrays<'_, '_> {
         array(self.0, name)
     }
 
+    fn has(&mut self, name: &'static str) -> bool {
+        self.0.contains(name).unwrap_or(false)
+    }
+
     fn texts(&mut self, name: &'static str) -> Result<Option<Vec<String>>, Failure> {
         let Some(item) = self.0.get_item(name)? else {
             return Ok(None);
@@ -55,7 +83,7 @@ impl ArraySource for DictArrays<'_, '_> {
 }
 
 /// Rebuilds the core's recording from the arrays (copied once, for the writers).
-fn recording(arrays: &Bound<'_, PyDict>, summary: &serde_json::Value) -> Result<Recording, Failure> {
+fn recording(arrays: &Bound<'_, PyDict>, summary: &serde_json::Value, mode: SpikeMode) -> Result<Recording, Failure> {
     let number = |path: &[&str]| {
         path.iter()
             .try_fold(summary, |v, k| v.get(k))
@@ -64,7 +92,7 @@ fn recording(arrays: &Bound<'_, PyDict>, summary: &serde_json::Value) -> Result<
     };
     let dt = number(&["dt"])?;
     let every = number(&["config", "record", "every"])? as usize;
-    Recording::from_arrays(&mut DictArrays(arrays), dt, every)
+    Recording::from_arrays(&mut DictArrays(arrays), dt, every, mode)
 }
 
 /// The array `name` of `arrays` as a flat vector (C order) and its shape.

@@ -104,6 +104,22 @@ def test_a_lost_worker_is_retried_and_the_result_is_the_same(client, local, tmp_
     same(result, local)
 
 
+def test_a_file_run_on_a_cluster_writes_one_part_per_shard_even_with_a_lost_worker(client, local, tmp_path):
+    """Each shard's spikes in its own Parquet part; a retried shard rewrites its part whole."""
+    pd = pytest.importorskip("pandas")
+    out = tmp_path / "run"
+    client.run(_install, _die_once(str(tmp_path / "died")))
+    try:
+        result = lifsim.simulate(**ENSEMBLE, client=client, shards=3, threads=1, spikes="file", out=out)
+    finally:
+        client.run(_install, None)
+    assert (tmp_path / "died").exists()
+    assert [os.path.basename(f) for f in result.spike_files] == [f"part-{i:05d}.parquet" for i in range(3)]
+    np.testing.assert_array_equal(result.v_mean, local.v_mean)
+    expected = pd.DataFrame({"neuron": local.spike_neurons, "step": local.spike_steps, "time": local.spike_times})
+    pd.testing.assert_frame_equal(lifsim.load(out).spikes(), expected, check_dtype=False)
+
+
 def test_ctrl_c_cancels_every_pending_task(client):
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()

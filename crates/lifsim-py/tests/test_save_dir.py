@@ -32,7 +32,7 @@ def test_saving_twice_leaves_one_run_and_its_manifest(tmp_path):
     small(n=30, seed=5).save(run)
     assert names(run) == RUN
     manifest = json.loads((run / MANIFEST).read_text())
-    assert manifest["files"] == ["summary.json", "results.npz", "spikes.csv"]
+    assert manifest["files"] == ["results.npz", "spikes.csv", "summary.json"]
     assert manifest["date"] >= first["date"] and manifest["lifsim_version"] == lifsim.__version__
     assert lifsim.load(run).summary["n"] == 30
     assert names(tmp_path) == ["run"], "nothing left beside it"

@@ -12,6 +12,8 @@ a worker is lost), or any executor (``client.get_executor()``, ``ProcessPoolExec
 
 from __future__ import annotations
 
+import glob
+import os
 import time
 from typing import Any, Callable, Sequence
 
@@ -42,12 +44,20 @@ def worker_count(client: Any) -> int:
     return max(1, int(getattr(client, "_max_workers", 1) or 1))
 
 
-def _run_shard(toml: str, first: int, end: int, threads: int | None, max_memory: int | None) -> bytes:
-    """One shard's task, run in the worker: the bytes of its partial recording."""
+def _run_shard(
+    toml: str, first: int, end: int, threads: int | None, max_memory: int | None, spikes_path: str | None = None
+) -> bytes:
+    """One shard's task, run in the worker: the bytes of its partial recording (its spikes
+    written to the Parquet file `spikes_path` for ``record.spikes = "file"``)."""
     if _before_task is not None:
         _before_task(f"shard {first}..{end}")
     config = Config.from_toml(toml)
-    return _native.run_shard(config._native, first, end, threads, max_memory)
+    return _native.run_shard(config._native, first, end, threads, max_memory, spikes_path)
+
+
+def part_name(index: int) -> str:
+    """The file name of shard `index`'s spikes in a file run's ``spikes/`` directory."""
+    return f"part-{index:05d}.parquet"
 
 
 def _run_points(
@@ -143,8 +153,13 @@ def simulate(
     retries: int,
     threads: int | None,
     max_memory: int | None,
+    out: str | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """`lifsim.simulate` on `client`: ``(arrays, summary_json)`` as the native simulate gives."""
+    """`lifsim.simulate` on `client`: ``(arrays, summary_json)`` as the native simulate gives.
+
+    For ``record.spikes = "file"``, shard i writes its spikes to ``out/spikes/part-0000i.parquet``
+    (`out` must be a directory every worker can reach); parts of an earlier run there are
+    removed first."""
     _check_count("shards", shards)
     blocks, neuron_steps = _native.shard_plan(config._native)
     if shards is None:
@@ -154,12 +169,48 @@ def simulate(
     shards = min(shards, blocks)
     toml = config.to_toml()
     cuts = [i * blocks // shards for i in range(shards + 1)]
-    tasks = [(_run_shard, (toml, cuts[i], cuts[i + 1], threads, max_memory)) for i in range(shards)]
+    parts_dir = None
+    if config.spikes == "file":
+        if out is None:
+            raise ValueError(
+                'record.spikes = "file" with client= writes each shard\'s spikes to out/spikes/part-NNNNN.parquet: '
+                "give out=DIR, a directory every worker can reach"
+            )
+        parts_dir = os.path.join(os.fspath(out), "spikes")
+        os.makedirs(parts_dir, exist_ok=True)
+        _remove_parts(parts_dir)
+    tasks = [
+        (
+            _run_shard,
+            (
+                toml,
+                cuts[i],
+                cuts[i + 1],
+                threads,
+                max_memory,
+                None if parts_dir is None else os.path.join(parts_dir, part_name(i)),
+            ),
+        )
+        for i in range(shards)
+    ]
     started = time.monotonic()
     parts = gather(client, tasks, retries, "lifsim shards")
     wall = time.monotonic() - started
+    if parts_dir is not None:
+        # What a worker lost mid-task left (its retry wrote the part whole).
+        _remove_parts(parts_dir, temporary_only=True)
     # The summary's thread count: all the threads asked for over the workers.
     return _native.merge_shards(config._native, parts, (threads or 1) * worker_count(client), wall)
+
+
+def _remove_parts(parts_dir: str, temporary_only: bool = False) -> None:
+    """Removes the spike parts of an earlier run in `parts_dir` and the temporary files of
+    tasks that did not finish (only those with `temporary_only`)."""
+    folder = glob.escape(parts_dir)
+    patterns = [".part-*.parquet.*.tmp"] + ([] if temporary_only else ["part-*.parquet"])
+    for pattern in patterns:
+        for stale in glob.glob(os.path.join(folder, pattern)):
+            os.remove(stale)
 
 
 def sweep(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from typing import TYPE_CHECKING, Any, Mapping, overload
@@ -43,7 +44,6 @@ class Result:
     activity = _Array("activity", "Spikes per neuron at each step; rate_hz is activity / dt.")
     v_traces = _Array("v_traces", "V of the traced neurons (V), shape (traces, samples).")
     trace_t = _Array("trace_t", "Time of each trace sample (s).")
-    spike_times = _Array("spike_time", "Time of each spike (s).")
     spike_neurons = _Array("spike_neuron", "Neuron index of each spike (uint32).")
     spike_steps = _Array("spike_step", "Grid step of each spike (uint32).")
     spike_counts = _Array("spike_count", "Spikes per neuron (uint32), shape (n,).")
@@ -51,10 +51,62 @@ class Result:
     hist_edges = _Array("hist_edges", "Bin edges of each histogram (V), shape (histograms, bins + 1).")
     hist_counts = _Array("hist_counts", "Neurons per bin (uint64), shape (histograms, bins).")
 
-    def __init__(self, arrays: Mapping[str, NDArray[Any]], summary: dict[str, Any]) -> None:
+    def __init__(
+        self, arrays: Mapping[str, NDArray[Any]], summary: dict[str, Any], directory: str | None = None
+    ) -> None:
         self._arrays = dict(arrays)
         #: summary.json as a dict: the resolved configuration (SI), totals, final moments, theory.
         self.summary = summary
+        #: The directory holding the run's files (``lifsim.load``, ``simulate(out=...)``), or None.
+        self.directory = directory
+
+    @property
+    def spike_times(self) -> NDArray[np.float64]:
+        """Time of each spike (s): ``spike_steps * dt`` on the grid, each spike's own time with
+        ``crossing="precise"`` (only those are stored, as ``spike_time`` in results.npz)."""
+        times = self._arrays.get("spike_time")
+        if times is not None:
+            return times
+        return self.spike_steps * self.dt
+
+    @property
+    def spike_mode(self) -> str:
+        """Where the spikes went (``record.spikes``): ``"memory"`` (in `spike_neurons`,
+        `spike_steps`, ...), ``"file"`` (in `spike_files`) or ``"counts"`` (only
+        `spike_counts` and `activity`)."""
+        return str(self.summary["config"]["record"].get("spikes", "memory"))
+
+    @property
+    def spike_files(self) -> list[str]:
+        """The Parquet files holding the spikes (columns neuron, step, time): ``spikes.parquet``
+        of a run, or the parts ``spikes/part-NNNNN.parquet`` that the shards of a file run on a
+        cluster wrote, in shard order; empty when the spikes are in memory or were not kept."""
+        if self.directory is None:
+            return []
+        single = os.path.join(self.directory, "spikes.parquet")
+        if os.path.exists(single):
+            return [single]
+        parts = os.path.join(glob.escape(self.directory), "spikes", "part-*.parquet")
+        return sorted(glob.glob(parts))
+
+    def spikes(self) -> Any:
+        """The spikes as a pandas DataFrame with columns ``neuron``, ``step`` (uint32) and
+        ``time`` (s), by step, then neuron: from memory, or read from `spike_files` (needs
+        pyarrow: ``pip install "lifsim[parquet]"``). For spikes larger than memory use
+        ``dask.dataframe.read_parquet(result.spike_files)``."""
+        import pandas as pd
+
+        if self.spike_mode == "memory":
+            return pd.DataFrame({"neuron": self.spike_neurons, "step": self.spike_steps, "time": self.spike_times})
+        files = self.spike_files
+        if not files:
+            if self.spike_mode == "counts":
+                raise ValueError('this run kept no spikes (record.spikes = "counts"): only spike_counts and activity')
+            raise FileNotFoundError("this run's spike files are not known: load it with lifsim.load(DIR)")
+        frames = [pd.read_parquet(f) for f in files]
+        table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        # Shards hold neuron ranges in order: a stable sort by step restores the run's order.
+        return table.sort_values("step", kind="stable", ignore_index=True) if len(frames) > 1 else table
 
     @property
     def v_std(self) -> NDArray[np.float64]:
@@ -147,13 +199,21 @@ class Result:
         """The exact mean (V) and variance (V^2) at each step for the same setup without a threshold."""
         return _native.free_membrane_moments(self.config._native)
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Writes ``summary.json``, ``results.npz`` and ``spikes.csv`` into directory `path`,
-        exactly as ``lifsim run --out PATH`` does: as one run, all files or none. An earlier
+    def save(self, path: str | os.PathLike[str]) -> dict[str, float]:
+        """Writes ``summary.json``, ``results.npz`` and the spikes (``spikes.csv`` for up to a
+        million spikes, else ``spikes.parquet``; see ``record.csv``) into directory `path`,
+        exactly as ``lifsim run --out PATH`` does: as one run, all files or none. Returns the
+        seconds each file took, by name (also in summary.json's ``timings.files_s``). An earlier
         run in `path` is replaced as a whole; files that lifsim did not write are kept, and one
         with a result file's name raises ``FileExistsError``. A directory that another lifsim
-        run is writing into raises ``BlockingIOError``."""
-        _native.save(os.fspath(path), self._arrays, json.dumps(self.summary))
+        run is writing into raises ``BlockingIOError``. The spikes of a file run stay in its
+        `spike_files`."""
+        seconds = dict(_native.save(os.fspath(path), self._arrays, json.dumps(self.summary)))
+        timings = self.summary.get("timings")
+        if not isinstance(timings, dict):
+            timings = self.summary["timings"] = {}
+        timings["files_s"] = seconds
+        return seconds
 
     def plot_voltage(self, ax: Axes | None = None, traces: int = 20) -> Axes:
         """V over time: thin traces, the mean +/- std band, the mean, dashed v_th and v_reset."""
@@ -190,6 +250,7 @@ def simulate(
     client: Any = None,
     shards: int | None = None,
     retries: int = 2,
+    out: str | os.PathLike[str] | None = None,
     **params: Any,
 ) -> Result:
     """Runs one simulation: `config` (default: lifsim's defaults) with keyword overrides.
@@ -211,6 +272,13 @@ def simulate(
     a tqdm bar shows the shards done; Ctrl-C cancels every pending task. A network is never
     cut into shards (ValueError).
 
+    With `out` (a directory), the run's files are written there as ``lifsim run --out`` writes
+    them, and the Result refers to them (`Result.directory`). ``spikes="file"`` streams the
+    spikes to ``out/spikes.parquet`` while the run goes, so that memory stays bounded (with
+    `client`, each shard writes ``out/spikes/part-NNNNN.parquet``, so `out` must be reachable
+    from every worker); ``spikes="counts"`` keeps only the per-neuron counts and the activity.
+    Read them with `Result.spikes()` or ``dask.dataframe.read_parquet(result.spike_files)``.
+
     >>> from concurrent.futures import ThreadPoolExecutor
     >>> with ThreadPoolExecutor(2) as pool:
     ...     spread = simulate(n=1000, t_max="20 ms", client=pool, shards=2)
@@ -224,15 +292,22 @@ def simulate(
 
         if client is None:
             raise ValueError(f"shards = {shards!r} needs client=: a dask.distributed.Client or an Executor")
-        arrays, summary = _distributed.simulate(client, config, shards, retries, threads, max_memory)
-        return Result(arrays, json.loads(summary))
-    arrays, summary = _native.simulate(config._native, threads, max_memory)
-    return Result(arrays, json.loads(summary))
+        folder = None if out is None else os.fspath(out)
+        arrays, summary = _distributed.simulate(client, config, shards, retries, threads, max_memory, folder)
+        result = Result(arrays, json.loads(summary), folder)
+        if folder is not None:
+            result.save(folder)
+        return result
+    folder = None if out is None else os.fspath(out)
+    arrays, summary = _native.simulate(config._native, threads, max_memory, folder)
+    return Result(arrays, json.loads(summary), folder)
 
 
 def load(path: str | os.PathLike[str]) -> Result:
-    """Reads a result directory written by `Result.save` or ``lifsim run --out PATH``."""
-    with np.load(os.path.join(path, "results.npz")) as npz:
+    """Reads a result directory written by `Result.save`, ``simulate(out=PATH)`` or ``lifsim
+    run --out PATH``. Its Parquet spikes are not read until `Result.spikes()` asks for them."""
+    folder = os.fspath(path)
+    with np.load(os.path.join(folder, "results.npz")) as npz:
         arrays = {name: npz[name] for name in npz.files}
-    with open(os.path.join(path, "summary.json"), encoding="utf-8") as f:
-        return Result(arrays, json.load(f))
+    with open(os.path.join(folder, "summary.json"), encoding="utf-8") as f:
+        return Result(arrays, json.load(f), folder)

@@ -409,7 +409,12 @@ pub fn merge(sim: &Simulation, mut parts: Vec<Partial>) -> Result<Recording, Err
         activity.push(spikes as f64 / n as f64);
     }
 
-    let spikes = if parts.len() == 1 { std::mem::take(&mut parts[0].spikes) } else { interleave(&parts)? };
+    let spikes = match spec.spikes {
+        // File and counts runs hold no spikes (checked above).
+        SpikeMode::File | SpikeMode::Counts => Spikes::default(),
+        SpikeMode::Memory if parts.len() == 1 => std::mem::take(&mut parts[0].spikes),
+        SpikeMode::Memory => interleave(&parts)?,
+    };
     let samples = steps.div_ceil(spec.every);
     let traces = Traces {
         neurons: spec.traces,
@@ -540,6 +545,55 @@ mod tests {
                 let rec = merge(&sim, parts).expect("merges");
                 assert_eq!(bits(&rec), bits(&whole), "{count} shards on {threads} threads");
                 assert_eq!(rec, whole, "{count} shards on {threads} threads");
+            }
+        }
+    }
+
+    /// A file run cut into 3 shards: each shard's sink gets its neurons' spikes, which together
+    /// (sorted stably by step) are the memory run's; the merged recording holds no spikes and is
+    /// otherwise the memory run's, through bytes; a counts run's shards merge the same way.
+    #[test]
+    fn shards_of_file_and_counts_runs_merge_without_spikes() {
+        #[derive(Default)]
+        struct Collect(Spikes);
+        impl crate::record::SpikeSink for Collect {
+            fn write(&mut self, spikes: &Spikes) -> Result<(), String> {
+                self.0.neuron.extend_from_slice(&spikes.neuron);
+                self.0.step.extend_from_slice(&spikes.step);
+                Ok(())
+            }
+        }
+        let whole = crate::run(&simulation("white")).expect("runs");
+        for mode in ["file", "counts"] {
+            let mut config = config("white");
+            config.set("record.spikes", &Value::from(mode)).expect("valid");
+            let sim = config.build().expect("valid");
+            let mut sinks: Vec<Collect> = (0..3).map(|_| Collect::default()).collect();
+            let parts: Vec<Partial> = Shard::split(sim.n(), 3)
+                .iter()
+                .zip(&mut sinks)
+                .map(|(shard, sink)| {
+                    let part =
+                        super::super::run_shard_streaming(&sim, shard, sink, |_| std::ops::ControlFlow::Continue(()));
+                    Partial::from_bytes(&part.expect("runs").to_bytes()).expect("reads")
+                })
+                .collect();
+            let rec = merge(&sim, parts).expect("merges");
+            assert!(rec.spikes.is_empty() && rec.spike_total() == whole.spikes.len() as u64, "{mode}");
+            assert_eq!(
+                Recording { spikes: whole.spikes.clone(), spike_mode: SpikeMode::Memory, ..rec },
+                whole,
+                "{mode}"
+            );
+            let mut pairs: Vec<(u32, u32)> =
+                sinks.iter().flat_map(|s| s.0.step.iter().copied().zip(s.0.neuron.iter().copied())).collect();
+            pairs.sort_by_key(|&(step, _)| step);
+            let expected: Vec<(u32, u32)> =
+                whole.spikes.step.iter().copied().zip(whole.spikes.neuron.iter().copied()).collect();
+            if mode == "file" {
+                assert_eq!(pairs, expected, "the shards' sinks hold every spike once");
+            } else {
+                assert!(pairs.is_empty(), "a counts run hands nothing to its sink");
             }
         }
     }
