@@ -105,13 +105,13 @@ fn spike_file_note(sim: &lifsim::Simulation, rec: &lifsim::Recording, rule: CsvR
     match sim.record().spikes {
         SpikeMode::File => " (spikes in spikes.parquet: record.spikes = \"file\")".into(),
         SpikeMode::Counts => " (no spike file: record.spikes = \"counts\")".into(),
-        SpikeMode::Memory => match (rule, lifsim_io::spike_files(rule, rec.spike_total())) {
-            (CsvRule::Auto, ["spikes.parquet"]) => format!(
-                " (spikes in spikes.parquet: more than {} spikes; record.csv = \"always\" adds spikes.csv)",
-                CsvRule::AUTO_LIMIT
-            ),
-            (_, [file]) => format!(" (spikes in {file})"),
-        },
+        SpikeMode::Memory if lifsim_io::writes_csv(rule, rec.spike_total()) => " (spikes in spikes.csv)".into(),
+        SpikeMode::Memory if rule == CsvRule::Auto => format!(
+            " (spikes in results.npz only, as spike_neuron and spike_step: more than {} spikes make no spikes.csv; \
+             record.csv = \"always\" adds it)",
+            CsvRule::AUTO_LIMIT
+        ),
+        SpikeMode::Memory => " (spikes in results.npz only: record.csv = \"never\")".into(),
     }
 }
 

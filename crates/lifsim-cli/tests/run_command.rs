@@ -272,17 +272,18 @@ fn every_step_spikes(out: &Path, n: u32, extra: &[&str]) -> Output {
     lifsim(&args)
 }
 
-/// The CSV rule of README: spikes.csv up to 1 000 000 spikes (here exactly that many),
-/// spikes.parquet just above (1 001 000), both holding every spike; `record.csv = "always"`
-/// gives the CSV above the limit, "never" the Parquet below it.
+/// The CSV rule of README: spikes.csv up to 1 000 000 spikes (here exactly that many), none
+/// just above (1 001 000): each spike is then stored once, in results.npz; `record.csv =
+/// "always"` gives the CSV above the limit, "never" none below it. results.npz holds every
+/// spike in each case.
 #[test]
-fn spikes_csv_up_to_a_million_spikes_and_parquet_beyond() {
+fn spikes_csv_up_to_a_million_spikes_and_none_beyond() {
     let dir = tempfile::tempdir().unwrap();
     let files = |out: &Path| -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(out)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|name| name.starts_with("spikes"))
+            .filter(|name| !name.starts_with('.'))
             .collect();
         names.sort();
         names
@@ -292,49 +293,49 @@ fn spikes_csv_up_to_a_million_spikes_and_parquet_beyond() {
             serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
         summary["spikes"]["count"].as_u64().unwrap()
     };
+    let with_csv = ["results.npz", "spikes.csv", "summary.json"];
+    let without = ["results.npz", "summary.json"];
     for (n, extra, expected, spikes) in [
-        (1000, &[][..], "spikes.csv", 1_000_000),
-        (1001, &[][..], "spikes.parquet", 1_001_000),
-        (1001, &["--set", "record.csv=always"][..], "spikes.csv", 1_001_000),
-        (1000, &["--set", "record.csv=never"][..], "spikes.parquet", 1_000_000),
+        (1000, &[][..], &with_csv[..], 1_000_000),
+        (1001, &[][..], &without[..], 1_001_000),
+        (1001, &["--set", "record.csv=always"][..], &with_csv[..], 1_001_000),
+        (1000, &["--set", "record.csv=never"][..], &without[..], 1_000_000),
     ] {
         let out = dir.path().join(format!("run-{n}-{}", extra.len()));
         let output = every_step_spikes(&out, n, extra);
         assert!(output.status.success(), "{}", stderr(&output));
         assert_eq!(count(&out), spikes, "n = {n} {extra:?}");
-        assert_eq!(files(&out), [expected], "n = {n} {extra:?}");
-        let rows = if expected == "spikes.csv" {
-            std::fs::read_to_string(out.join(expected)).unwrap().lines().count() as u64 - 1
-        } else {
-            parquet_rows(&out.join(expected))
-        };
-        assert_eq!(rows, spikes, "n = {n} {extra:?}: every spike in {expected}");
+        assert_eq!(files(&out), expected, "n = {n} {extra:?}");
+        let (_, steps) = npz_u32(&out.join("results.npz"), "spike_step");
+        assert_eq!(steps.len() as u64, spikes, "n = {n} {extra:?}: every spike in results.npz");
+        if expected.contains(&"spikes.csv") {
+            let rows = std::fs::read_to_string(out.join("spikes.csv")).unwrap().lines().count() as u64 - 1;
+            assert_eq!(rows, spikes, "n = {n} {extra:?}: every spike in spikes.csv");
+        }
     }
 }
 
-/// The number of spikes in a Parquet spike file.
-fn parquet_rows(path: &Path) -> u64 {
-    let spikes = lifsim_io::parquet::read_spikes(std::fs::File::open(path).unwrap()).unwrap();
-    spikes.len() as u64
-}
-
 /// `record.spikes = "file"`: spikes.parquet holds exactly the spikes of the same run kept in
-/// memory (spikes.csv), results.npz has no spikes, and the summary counts them all;
+/// memory (results.npz's), its results.npz has no spikes, and the summary counts them all;
 /// `"counts"` writes no spike file at all.
 #[test]
 fn file_and_counts_runs_write_parquet_or_no_spike_file() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = ["--set", "input.noise=white", "--set", "simulation.n=3000", "--set", "record.csv=never"];
+    let settings = ["--set", "input.noise=white", "--set", "simulation.n=3000"];
     let memory = dir.path().join("memory");
     let output = run_small(&memory, &settings);
     assert!(output.status.success(), "{}", stderr(&output));
     let file = dir.path().join("file");
     let output = run_small(&file, &[&settings[..], &["--set", "record.spikes=file"]].concat());
     assert!(output.status.success(), "{}", stderr(&output));
-    let read = |dir: &Path| lifsim_io::parquet::read_spikes(std::fs::File::open(dir.join("spikes.parquet")).unwrap());
-    let (kept, streamed) = (read(&memory).unwrap(), read(&file).unwrap());
-    assert!(kept.len() > 1000, "{} spikes", kept.len());
-    assert_eq!(streamed, kept, "the same spikes, in the same order");
+    let streamed = lifsim_io::parquet::read_spikes(std::fs::File::open(file.join("spikes.parquet")).unwrap()).unwrap();
+    let (_, neuron) = npz_u32(&memory.join("results.npz"), "spike_neuron");
+    let (_, step) = npz_u32(&memory.join("results.npz"), "spike_step");
+    assert!(neuron.len() > 1000, "{} spikes", neuron.len());
+    assert_eq!((streamed.neuron, streamed.step), (neuron, step), "the same spikes, in the same order");
+    let (_, t) = npz_f64(&memory.join("results.npz"), "t");
+    let times: Vec<f64> = npz_u32(&memory.join("results.npz"), "spike_step").1.iter().map(|&k| t[k as usize]).collect();
+    assert_eq!(streamed.time, times, "time = t[step]");
     let (header, _) = npz_u32(&file.join("results.npz"), "spike_step");
     assert!(header.contains("'shape': (0,)"), "{header}");
     let summary = |dir: &Path| -> serde_json::Value {

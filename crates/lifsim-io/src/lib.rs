@@ -1,8 +1,9 @@
 //! lifsim's result files, shared by the command line and the Python package.
 //!
-//! A run's directory holds `summary.json`, `results.npz` (NumPy-readable) and its spikes,
-//! `spikes.csv` for a small run or `spikes.parquet` (and, from the command line, figures and
-//! `report.html`), with a manifest,
+//! A run's directory holds `summary.json`, `results.npz` (NumPy-readable, with every spike
+//! kept in memory), `spikes.csv` for a run of up to a million spikes or `spikes.parquet` for
+//! a run that streamed its spikes (and, from the command line, figures and `report.html`),
+//! with a manifest,
 //! `.lifsim-run.json`, naming them. [`OutputSet`] commits a run's files as one unit: a reader of
 //! the directory sees the earlier run or the new one, never a mix, never a partial file, and
 //! files that lifsim did not write are kept. An error or an interrupt leaves the directory as
@@ -23,27 +24,28 @@ use serde::Serialize;
 use std::io::{self, Write};
 use std::time::Instant;
 
-/// The files a run may write ([`add_data_files`] and [`add_summary`]): which spike file is
-/// written depends on the spikes ([`spike_files`]).
+/// The files a run may write ([`add_data_files`] and [`add_summary`]): `spikes.csv` only under
+/// the CSV rule ([`writes_csv`]), `spikes.parquet` only for a file run (`record.spikes =
+/// "file"`), which streams it itself.
 pub const RUN_FILES: [&str; 4] = ["summary.json", "results.npz", "spikes.csv", "spikes.parquet"];
 
-/// The spike files of a run with `spikes` spikes kept in memory under `rule`: `spikes.csv`
-/// up to the rule's limit, `spikes.parquet` beyond it (or with `record.csv = "never"`).
-/// A file run streams `spikes.parquet` itself, a counts run writes no spike file.
+/// Whether a run with `spikes` spikes kept in memory gets `spikes.csv` under `rule`: up to the
+/// rule's limit. Beyond it each spike is stored once, as `spike_neuron` and `spike_step` in
+/// `results.npz`; a file run's spikes are in `spikes.parquet`, a counts run keeps none.
 ///
 /// ```
 /// use lifsim::config::CsvRule;
-/// assert_eq!(lifsim_io::spike_files(CsvRule::Auto, 1_000_000), ["spikes.csv"]);
-/// assert_eq!(lifsim_io::spike_files(CsvRule::Auto, 1_000_001), ["spikes.parquet"]);
-/// assert_eq!(lifsim_io::spike_files(CsvRule::Always, 5e7 as u64), ["spikes.csv"]);
+/// assert!(lifsim_io::writes_csv(CsvRule::Auto, 1_000_000));
+/// assert!(!lifsim_io::writes_csv(CsvRule::Auto, 1_000_001));
+/// assert!(lifsim_io::writes_csv(CsvRule::Always, 5e7 as u64));
 /// ```
-pub fn spike_files(rule: CsvRule, spikes: u64) -> [&'static str; 1] {
-    if rule.writes_csv(spikes) { ["spikes.csv"] } else { ["spikes.parquet"] }
+pub fn writes_csv(rule: CsvRule, spikes: u64) -> bool {
+    rule.writes_csv(spikes)
 }
 
-/// Writes `results.npz` and, when the recording holds its spikes, its spike file
-/// ([`spike_files`] under `rule`) into `out` (not yet committed), and returns the seconds each
-/// took, by name.
+/// Writes `results.npz` and, when the recording holds its spikes and the CSV rule says so
+/// ([`writes_csv`] under `rule`), `spikes.csv` into `out` (not yet committed), and returns the
+/// seconds each took, by name.
 ///
 /// # Errors
 /// Any I/O error, with the file's path.
@@ -56,11 +58,8 @@ pub fn add_data_files(out: &mut OutputSet, rec: &Recording, rule: CsvRule) -> io
         io::Result::Ok(())
     };
     timed("results.npz", out, &|w| npz::write_recording(w, rec))?;
-    if rec.holds_spikes() {
-        match spike_files(rule, rec.spike_total()) {
-            ["spikes.csv"] => timed("spikes.csv", out, &|w| write_spikes_csv(w, rec))?,
-            _ => timed("spikes.parquet", out, &|w| parquet::write_spikes(w, &rec.spikes, rec.grid))?,
-        }
+    if rec.holds_spikes() && writes_csv(rule, rec.spike_total()) {
+        timed("spikes.csv", out, &|w| write_spikes_csv(w, rec))?;
     }
     Ok(seconds)
 }

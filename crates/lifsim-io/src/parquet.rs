@@ -115,17 +115,32 @@ impl<W: Write + Send> SpikeWriter<W> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let spikes = &self.pending;
-        // Parquet stores unsigned 32-bit integers in INT32 columns, bit for bit.
-        let neurons: Vec<i32> = spikes.neuron.iter().map(|&i| i as i32).collect();
-        let steps: Vec<i32> = spikes.step.iter().map(|&k| k as i32).collect();
-        let times: Vec<f64> = if self.timed {
-            spikes.time.clone()
-        } else {
-            spikes.step.iter().map(|&k| self.grid.time(k as usize)).collect()
+        let spikes = std::mem::take(&mut self.pending);
+        let written = self.write_group(&spikes.neuron, &spikes.step, self.timed.then_some(spikes.time.as_slice()));
+        // Keep the buffers' room for the next group.
+        self.pending = spikes;
+        self.pending.neuron.clear();
+        self.pending.step.clear();
+        self.pending.time.clear();
+        written
+    }
+
+    /// Writes one row group straight from the columns (`time`: the precise times, or `None`
+    /// for `step * dt`).
+    fn write_group(&mut self, neuron: &[u32], step: &[u32], time: Option<&[f64]>) -> io::Result<()> {
+        // Parquet stores unsigned 32-bit integers in INT32 columns, bit for bit: the slices are
+        // reinterpreted, not copied.
+        let (neurons, steps): (&[i32], &[i32]) = (bytemuck::cast_slice(neuron), bytemuck::cast_slice(step));
+        let derived: Vec<f64>;
+        let times = match time {
+            Some(times) => times,
+            None => {
+                derived = step.iter().map(|&k| self.grid.time(k as usize)).collect();
+                &derived
+            }
         };
         let mut group = self.writer.next_row_group().map_err(io_error)?;
-        for column in [Column::Int(&neurons), Column::Int(&steps), Column::Float(&times)] {
+        for column in [Column::Int(neurons), Column::Int(steps), Column::Float(times)] {
             let mut writer = group.next_column().map_err(io_error)?.ok_or_else(|| io::Error::other("schema ended"))?;
             match column {
                 Column::Int(values) => writer.typed::<Int32Type>().write_batch(values, None, None),
@@ -135,9 +150,6 @@ impl<W: Write + Send> SpikeWriter<W> {
             writer.close().map_err(io_error)?;
         }
         group.close().map_err(io_error)?;
-        self.pending.neuron.clear();
-        self.pending.step.clear();
-        self.pending.time.clear();
         Ok(())
     }
 
@@ -164,18 +176,18 @@ impl<W: Write + Send> SpikeSink for SpikeWriter<W> {
     }
 }
 
-/// Writes all of `spikes` (of a run on `grid`) as a Parquet file on `w`.
+/// Writes all of `spikes` (of a run on `grid`) as a Parquet file on `w`, row group by row
+/// group straight from the recording's vectors.
 ///
 /// # Errors
 /// Any I/O error.
 pub fn write_spikes(w: impl Write + Send, spikes: &Spikes, grid: TimeGrid) -> io::Result<()> {
     let mut writer = SpikeWriter::new(w, grid)?;
-    // In row groups, so that no more than one is copied at a time.
     let mut at = 0;
     while at < spikes.len() {
         let end = (at + ROW_GROUP).min(spikes.len());
-        let time = if spikes.is_timed() { spikes.time[at..end].to_vec() } else { Vec::new() };
-        writer.push(&Spikes { neuron: spikes.neuron[at..end].to_vec(), step: spikes.step[at..end].to_vec(), time })?;
+        let time = spikes.is_timed().then(|| &spikes.time[at..end]);
+        writer.write_group(&spikes.neuron[at..end], &spikes.step[at..end], time)?;
         at = end;
     }
     writer.finish()?.flush()
@@ -257,10 +269,15 @@ mod tests {
                 };
                 writer.push(&part).unwrap();
             }
-            let back = read_spikes_bytes(writer.finish().unwrap()).unwrap();
-            assert_eq!((&back.neuron, &back.step), (&spikes.neuron, &spikes.step), "timed {timed}");
-            let expected: Vec<f64> = (0..count).map(|i| spikes.time_of(i, grid)).collect();
-            assert_eq!(back.time, expected, "timed {timed}");
+            let streamed = writer.finish().unwrap();
+            let mut whole = Vec::new();
+            write_spikes(&mut whole, &spikes, grid).unwrap();
+            for bytes in [streamed, whole] {
+                let back = read_spikes_bytes(bytes).unwrap();
+                assert_eq!((&back.neuron, &back.step), (&spikes.neuron, &spikes.step), "timed {timed}");
+                let expected: Vec<f64> = (0..count).map(|i| spikes.time_of(i, grid)).collect();
+                assert_eq!(back.time, expected, "timed {timed}");
+            }
         }
     }
 

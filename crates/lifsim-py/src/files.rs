@@ -9,8 +9,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
 
-/// Writes `summary.json`, `results.npz` and the spikes (`spikes.csv`, or `spikes.parquet`
-/// beyond `record.csv`'s limit; none for a result whose spikes were not kept in memory) into
+/// Writes `summary.json`, `results.npz` and, under `record.csv`'s rule, `spikes.csv` (none
+/// for a result whose spikes were not kept in memory) into
 /// `dir` (created if missing) as one run, from `arrays` (the names of `results.npz`) and the
 /// summary as JSON text, and returns the seconds each file took, by name (also written into
 /// the summary's `timings.files_s`): an earlier run in `dir` is replaced as a whole, files

@@ -200,8 +200,8 @@ class Result:
         return _native.free_membrane_moments(self.config._native)
 
     def save(self, path: str | os.PathLike[str]) -> dict[str, float]:
-        """Writes ``summary.json``, ``results.npz`` and the spikes (``spikes.csv`` for up to a
-        million spikes, else ``spikes.parquet``; see ``record.csv``) into directory `path`,
+        """Writes ``summary.json``, ``results.npz`` (with every spike kept in memory) and, for up
+        to a million spikes, ``spikes.csv`` (see ``record.csv``) into directory `path`,
         exactly as ``lifsim run --out PATH`` does: as one run, all files or none. Returns the
         seconds each file took, by name (also in summary.json's ``timings.files_s``). An earlier
         run in `path` is replaced as a whole; files that lifsim did not write are kept, and one

@@ -335,7 +335,7 @@ pub const KEYS: &[Key] = &[
     choice!(
         "record.csv",
         record.csv: CsvRule = "auto",
-        "when spikes.csv is written beside spikes.parquet: \"auto\" (up to 1 000 000 spikes), \"always\" or \"never\""
+        "when spikes.csv is written beside results.npz (which holds every spike): \"auto\" (up to 1 000 000 spikes), \"always\" or \"never\""
     ),
     quantity!(
         "analysis.t_start",

@@ -122,14 +122,15 @@ pub struct InputSection {
 }
 
 choice_enum! {
-    /// When a run's directory gets `spikes.csv` (`record.csv`), for spikes kept in memory.
+    /// When a run's directory gets `spikes.csv` (`record.csv`), for spikes kept in memory
+    /// (which `results.npz` always holds, as `spike_neuron` and `spike_step`).
     pub enum CsvRule {
-        /// `spikes.csv` for up to [`CsvRule::AUTO_LIMIT`] spikes; beyond, only the columnar
-        /// `spikes.parquet`, so that a large run writes no gigabytes of text.
+        /// `spikes.csv` for up to [`CsvRule::AUTO_LIMIT`] spikes; beyond, the spikes are only in
+        /// `results.npz`, so that a large run writes no gigabytes of redundant text.
         Auto = "auto",
         /// `spikes.csv` whatever the number of spikes.
         Always = "always",
-        /// Never `spikes.csv`: the spikes go to `spikes.parquet`.
+        /// Never `spikes.csv`.
         Never = "never",
     }
 }
@@ -138,7 +139,7 @@ impl CsvRule {
     /// Most spikes for which [`CsvRule::Auto`] writes `spikes.csv` (about 25 MB of text).
     pub const AUTO_LIMIT: u64 = 1_000_000;
 
-    /// Whether a run of `spikes` spikes gets `spikes.csv` (else `spikes.parquet`).
+    /// Whether a run of `spikes` spikes gets `spikes.csv`.
     ///
     /// ```
     /// use lifsim::config::CsvRule;
