@@ -90,6 +90,11 @@ def test_shards_of_a_file_run_write_one_part_each(tmp_path, memory, executor):
     back = lifsim.load(out)
     pd.testing.assert_frame_equal(back.spikes(), memory_spikes(memory), check_dtype=False)
     assert not any(name.endswith(".tmp") for name in os.listdir(out / "spikes"))
+    # Spikes larger than memory: Dask reads the parts lazily, one partition per row group.
+    dd = pytest.importorskip("dask.dataframe")
+    lazy = dd.read_parquet(spread.spike_files)
+    assert list(lazy.columns) == ["neuron", "step", "time"]
+    assert int(lazy["neuron"].count().compute()) == len(memory.spike_steps)
 
 
 def test_save_reports_each_files_seconds(tmp_path, memory):
