@@ -105,7 +105,7 @@ fn spike_file_note(sim: &lifsim::Simulation, rec: &lifsim::Recording, rule: CsvR
     match sim.record().spikes {
         SpikeMode::File => " (spikes in spikes.parquet: record.spikes = \"file\")".into(),
         SpikeMode::Counts => " (no spike file: record.spikes = \"counts\")".into(),
-        SpikeMode::Memory if lifsim_io::writes_csv(rule, rec.spike_total()) => " (spikes in spikes.csv)".into(),
+        SpikeMode::Memory if rule.writes_csv(rec.spike_total()) => " (spikes in spikes.csv)".into(),
         SpikeMode::Memory if rule == CsvRule::Auto => format!(
             " (spikes in results.npz only, as spike_neuron and spike_step: more than {} spikes make no spikes.csv; \
              record.csv = \"always\" adds it)",

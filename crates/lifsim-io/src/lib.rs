@@ -25,26 +25,13 @@ use std::io::{self, Write};
 use std::time::Instant;
 
 /// The files a run may write ([`add_data_files`] and [`add_summary`]): `spikes.csv` only under
-/// the CSV rule ([`writes_csv`]), `spikes.parquet` only for a file run (`record.spikes =
+/// the CSV rule ([`CsvRule::writes_csv`]: up to a million spikes; beyond, each spike is
+/// stored once, in `results.npz`), `spikes.parquet` only for a file run (`record.spikes =
 /// "file"`), which streams it itself.
 pub const RUN_FILES: [&str; 4] = ["summary.json", "results.npz", "spikes.csv", "spikes.parquet"];
 
-/// Whether a run with `spikes` spikes kept in memory gets `spikes.csv` under `rule`: up to the
-/// rule's limit. Beyond it each spike is stored once, as `spike_neuron` and `spike_step` in
-/// `results.npz`; a file run's spikes are in `spikes.parquet`, a counts run keeps none.
-///
-/// ```
-/// use lifsim::config::CsvRule;
-/// assert!(lifsim_io::writes_csv(CsvRule::Auto, 1_000_000));
-/// assert!(!lifsim_io::writes_csv(CsvRule::Auto, 1_000_001));
-/// assert!(lifsim_io::writes_csv(CsvRule::Always, 5e7 as u64));
-/// ```
-pub fn writes_csv(rule: CsvRule, spikes: u64) -> bool {
-    rule.writes_csv(spikes)
-}
-
 /// Writes `results.npz` and, when the recording holds its spikes and the CSV rule says so
-/// ([`writes_csv`] under `rule`), `spikes.csv` into `out` (not yet committed), and returns the
+/// ([`CsvRule::writes_csv`] of `rule`), `spikes.csv` into `out` (not yet committed), and returns the
 /// seconds each took, by name.
 ///
 /// # Errors
@@ -58,7 +45,7 @@ pub fn add_data_files(out: &mut OutputSet, rec: &Recording, rule: CsvRule) -> io
         io::Result::Ok(())
     };
     timed("results.npz", out, &|w| npz::write_recording(w, rec))?;
-    if rec.holds_spikes() && writes_csv(rule, rec.spike_total()) {
+    if rec.holds_spikes() && rule.writes_csv(rec.spike_total()) {
         timed("spikes.csv", out, &|w| write_spikes_csv(w, rec))?;
     }
     Ok(seconds)

@@ -567,19 +567,6 @@ mod tests {
         }
     }
 
-    /// A sink that keeps what it is handed.
-    #[derive(Default)]
-    struct Collect(Spikes);
-
-    impl SpikeSink for Collect {
-        fn write(&mut self, spikes: &Spikes) -> Result<(), String> {
-            self.0.neuron.extend_from_slice(&spikes.neuron);
-            self.0.step.extend_from_slice(&spikes.step);
-            self.0.time.extend_from_slice(&spikes.time);
-            Ok(())
-        }
-    }
-
     /// `record.spikes = "file"` hands the sink exactly the spikes a memory run keeps, in the
     /// same order, and `"counts"` keeps none; everything else is the same bits, for an
     /// ensemble over several windows (n = 17 000 has 17 chunks; precise times go along) and
@@ -619,9 +606,9 @@ mod tests {
             file.set("record.spikes", &Value::from("file")).expect("valid");
             let file = file.build().expect("valid");
             assert!(matches!(crate::run(&file), Err(Error::SpikeSink(_))), "{name}: a file run needs a sink");
-            let mut sink = Collect::default();
+            let mut sink = Spikes::default();
             let streamed = run_streaming(&file, &mut sink, |_| ControlFlow::Continue(())).expect("runs");
-            assert_eq!(sink.0, memory.spikes, "{name}: the sink's spikes");
+            assert_eq!(sink, memory.spikes, "{name}: the sink's spikes");
             let mut counts = config.clone();
             counts.set("record.spikes", &Value::from("counts")).expect("valid");
             let counted = crate::run(&counts.build().expect("valid")).expect("runs");

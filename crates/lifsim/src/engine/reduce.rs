@@ -554,21 +554,12 @@ mod tests {
     /// otherwise the memory run's, through bytes; a counts run's shards merge the same way.
     #[test]
     fn shards_of_file_and_counts_runs_merge_without_spikes() {
-        #[derive(Default)]
-        struct Collect(Spikes);
-        impl crate::record::SpikeSink for Collect {
-            fn write(&mut self, spikes: &Spikes) -> Result<(), String> {
-                self.0.neuron.extend_from_slice(&spikes.neuron);
-                self.0.step.extend_from_slice(&spikes.step);
-                Ok(())
-            }
-        }
         let whole = crate::run(&simulation("white")).expect("runs");
         for mode in ["file", "counts"] {
             let mut config = config("white");
             config.set("record.spikes", &Value::from(mode)).expect("valid");
             let sim = config.build().expect("valid");
-            let mut sinks: Vec<Collect> = (0..3).map(|_| Collect::default()).collect();
+            let mut sinks: Vec<Spikes> = (0..3).map(|_| Spikes::default()).collect();
             let parts: Vec<Partial> = Shard::split(sim.n(), 3)
                 .iter()
                 .zip(&mut sinks)
@@ -586,7 +577,7 @@ mod tests {
                 "{mode}"
             );
             let mut pairs: Vec<(u32, u32)> =
-                sinks.iter().flat_map(|s| s.0.step.iter().copied().zip(s.0.neuron.iter().copied())).collect();
+                sinks.iter().flat_map(|s| s.step.iter().copied().zip(s.neuron.iter().copied())).collect();
             pairs.sort_by_key(|&(step, _)| step);
             let expected: Vec<(u32, u32)> =
                 whole.spikes.step.iter().copied().zip(whole.spikes.neuron.iter().copied()).collect();

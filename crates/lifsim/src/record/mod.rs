@@ -44,6 +44,16 @@ pub trait SpikeSink: Send {
     fn write(&mut self, spikes: &Spikes) -> Result<(), String>;
 }
 
+/// Spikes are a sink that keeps what it is handed, in order (what a memory run would hold).
+impl SpikeSink for Spikes {
+    fn write(&mut self, spikes: &Spikes) -> Result<(), String> {
+        self.neuron.extend_from_slice(&spikes.neuron);
+        self.step.extend_from_slice(&spikes.step);
+        self.time.extend_from_slice(&spikes.time);
+        Ok(())
+    }
+}
+
 /// All spikes of a run, ordered by step, then neuron, then time (8 bytes per spike; 16 with
 /// precise spike times).
 ///
