@@ -29,6 +29,7 @@ pub use estimators::{Estimate, SampleMoments, batch_cv, batch_means, sample_mome
 
 use crate::grid::TimeGrid;
 use crate::record::Recording;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The analysis settings of a simulation (`[analysis]` in a configuration).
@@ -75,6 +76,12 @@ impl Window {
     /// The window of `spec` over `rec`'s grid.
     pub fn of(rec: &Recording, spec: &AnalysisSpec) -> Self {
         Self::new(rec.grid, spec.t_start, spec.t_stop)
+    }
+
+    /// True when the window holds every step of `rec` that can hold a spike, so that its
+    /// spike counts are the recording's `spike_count`.
+    fn is_whole_run(&self, rec: &Recording) -> bool {
+        self.first == 0 && self.last + 1 >= rec.grid.steps()
     }
 
     /// Whether a spike at `step` counts.
@@ -336,15 +343,24 @@ pub fn interval_summary_of(rec: &Recording, window: &Window, neurons: std::ops::
         let keep = |n: u32| neurons.contains(&(n as usize));
         return timed_summary(timed_intervals_of(&s.neuron, &s.step, &s.time, rec.n, window, keep));
     }
-    let (mut count, mut sum, mut sum_sq) = (0u128, 0u128, 0u128);
-    let intervals =
-        interval_steps_of(&rec.spikes.neuron, &rec.spikes.step, rec.n, window, |n| neurons.contains(&(n as usize)));
-    for k in intervals {
-        let steps = u128::from(k);
-        count += 1;
-        sum += steps;
-        sum_sq += steps * steps;
-    }
+    // Whole steps summed exactly in integers: the neurons are cut into ranges summed in
+    // parallel (on the current rayon pool), and the result is the same for any cut.
+    let pieces = rayon::current_num_threads().clamp(1, 64);
+    let piece_len = neurons.len().div_ceil(pieces).max(1);
+    let (count, sum, sum_sq) = (0..pieces)
+        .into_par_iter()
+        .map(|i| {
+            let start = (neurons.start + i * piece_len).min(neurons.end);
+            let piece = start..(start + piece_len).min(neurons.end);
+            let intervals = interval_steps_of(&rec.spikes.neuron, &rec.spikes.step, rec.n, window, |n| {
+                piece.contains(&(n as usize))
+            });
+            intervals.fold((0u128, 0u128, 0u128), |(count, sum, sum_sq), k| {
+                let steps = u128::from(k);
+                (count + 1, sum + steps, sum_sq + steps * steps)
+            })
+        })
+        .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
     let n = count as f64;
     let mean_steps = sum as f64 / n;
     // Population variance in steps^2, exact numerator: (n sum_sq - sum^2) / n^2.
@@ -543,7 +559,15 @@ impl SpikeStatistics {
         if !rec.holds_spikes() {
             return Self::of_counts(rec, &window, neurons);
         }
-        let counts = spike_counts(rec, &window);
+        // Over the whole run the counts are the recording's own (one pass over the spikes
+        // fewer: 0.4 s of analysis at 54 million spikes).
+        let counted;
+        let counts = if window.is_whole_run(rec) && rec.spike_count.len() == rec.n {
+            &rec.spike_count
+        } else {
+            counted = spike_counts(rec, &window);
+            &counted
+        };
         let counts = counts.get(neurons.clone()).unwrap_or_default();
         let rate = mean_rate(counts, window.duration());
         let isi = interval_summary_of(rec, &window, neurons);
@@ -564,8 +588,7 @@ impl SpikeStatistics {
     /// [`SpikeStatistics::of_neurons`] of a recording that holds no spikes, only counts and
     /// activity.
     fn of_counts(rec: &Recording, window: &Window, neurons: std::ops::Range<usize>) -> Self {
-        let whole_run = window.first == 0 && window.last + 1 >= rec.grid.steps();
-        let (rate, fano) = if whole_run {
+        let (rate, fano) = if window.is_whole_run(rec) {
             let counts = rec.spike_count.get(neurons).unwrap_or_default();
             (mean_rate(counts, window.duration()), fano_factor(counts))
         } else {
@@ -631,6 +654,40 @@ mod tests {
             populations: Vec::new(),
             spike_mode: Default::default(),
         }
+    }
+
+    /// The interval summary, summed over neuron ranges in parallel, is the same for any thread
+    /// count and equals the pooled intervals' count, mean and CV; the whole-run statistics use
+    /// the recording's counts and agree with counting the spikes.
+    #[test]
+    fn interval_summary_is_the_same_for_any_thread_count() {
+        let mut config = crate::Config::default();
+        config.set("simulation.n", &crate::Value::from(3000)).expect("valid");
+        config.set("input.i_mean", &crate::Value::from("300 pA")).expect("valid");
+        let sim = config.build().expect("valid");
+        let rec = crate::run(&sim).expect("runs");
+        let window = Window::of(&rec, sim.analysis());
+        let all = intervals(&rec, &window);
+        assert!(all.len() > 1000, "{} intervals", all.len());
+        let summaries: Vec<IntervalSummary> = [1, 2, 3, 7]
+            .iter()
+            .map(|&threads| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+                pool.install(|| interval_summary(&rec, &window))
+            })
+            .collect();
+        for s in &summaries {
+            assert_eq!(s, &summaries[0]);
+        }
+        let mean = all.iter().sum::<f64>() / all.len() as f64;
+        assert_eq!(summaries[0].count, all.len());
+        assert!((summaries[0].mean_s - mean).abs() <= 1e-12 * mean);
+        assert!((summaries[0].cv - cv(&all)).abs() <= 1e-9);
+        let counted = spike_counts(&rec, &window);
+        assert_eq!(counted, rec.spike_count);
+        let stats = SpikeStatistics::of(&rec, sim.analysis());
+        assert_eq!(stats.fano, fano_factor(&counted));
+        assert_eq!(stats.rate_hz, mean_rate(&counted, window.duration()).rate_hz);
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub(super) fn merge_window(
         rec.activity.push(count as f64 / n);
     }
 
-    append_spikes(&mut rec.spikes, logs, (start, counts), next, timed)?;
+    append_spikes(&mut rec.spikes, logs, (start, counts), next, Columns { steps: true, times: timed })?;
 
     let traces = &mut rec.traces;
     if traces.neurons > 0 {
@@ -84,27 +84,44 @@ pub(super) fn merge_window(
     Ok(())
 }
 
+/// Which spike columns a merge appends besides the neurons.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Columns {
+    /// Each spike's step. A shard that keeps its spikes leaves it out while it runs and fills
+    /// it in from its spikes per step once its neurons' state is freed
+    /// ([`super::reduce::Partial::fill_spike_steps`]): the steps would double the spikes'
+    /// memory while the state is still there.
+    pub steps: bool,
+    /// Each spike's time (precise crossings).
+    pub times: bool,
+}
+
 /// Appends a window's spikes (`counts[i]` at step `start + i`) from the chunk logs `logs`, in
 /// the recording's order: by step, then by chunk, then as logged. `next` is scratch for
-/// where each step's spikes go; with `timed` (precise crossings) each spike's time goes along.
+/// where each step's spikes go; `columns` says whether steps and times go along.
 fn append_spikes(
     spikes: &mut Spikes,
     logs: &[ChunkLog],
     (start, counts): (usize, &[usize]),
     next: &mut Vec<usize>,
-    timed: bool,
+    columns: Columns,
 ) -> Result<(), TryReserveError> {
     let window_spikes: usize = counts.iter().sum();
-    spikes.step.try_reserve(window_spikes)?;
+    if columns.steps {
+        spikes.step.try_reserve(window_spikes)?;
+    }
     spikes.neuron.try_reserve(window_spikes)?;
     next.clear();
     let mut offset = spikes.neuron.len();
     for (i, &count) in counts.iter().enumerate() {
         next.push(offset);
         offset += count;
-        spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
+        if columns.steps {
+            spikes.step.extend(std::iter::repeat_n((start + i) as u32, count));
+        }
     }
     spikes.neuron.resize(offset, 0);
+    let timed = columns.times;
     if timed {
         spikes.time.try_reserve(window_spikes)?;
         spikes.time.resize(offset, 0.0);
@@ -127,7 +144,8 @@ fn append_spikes(
 }
 
 /// Appends one window of a shard's chunk logs (`logs[c]` of the chunk at `places[c]`, the
-/// shard's chunks in order, starting at a block boundary) to the partial recording `part`.
+/// shard's chunks in order, starting at a block boundary) to the partial recording `part`,
+/// with the spike columns `columns`.
 ///
 /// Each block's moments are folded over its [`super::BLOCK_CHUNKS`] chunks in chunk order,
 /// starting from nothing, exactly as [`merge_window`] folds all chunks: an ensemble of one
@@ -143,7 +161,7 @@ pub(super) fn merge_shard_window(
     start: usize,
     end: usize,
     scratch: &mut MergeScratch,
-    timed: bool,
+    columns: Columns,
 ) -> Result<(), TryReserveError> {
     let steps = end - start;
     let MergeScratch { totals, counts, next } = scratch;
@@ -164,7 +182,7 @@ pub(super) fn merge_shard_window(
     }
     part.spikes_per_step.extend(counts.iter().map(|&c| c as u32));
 
-    append_spikes(&mut part.spikes, logs, (start, counts), next, timed)?;
+    append_spikes(&mut part.spikes, logs, (start, counts), next, columns)?;
 
     if part.traced > 0 {
         let samples = part.trace_samples;

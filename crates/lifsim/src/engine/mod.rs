@@ -35,6 +35,7 @@
 //! hand-written AVX-512 kernels.
 
 mod chunk;
+mod heap;
 mod merge;
 mod network;
 mod noise;
@@ -48,7 +49,7 @@ use crate::error::Error;
 use crate::model::{Crossing, Noise, Simulation, SpikeMode, StepConstants};
 use crate::record::{Histogram, Recording, SpikeSink, Spikes, Traces};
 use chunk::{Chunk, ChunkLayout, ChunkLog, ChunkWindow, StepInputs};
-use merge::{ChunkPlace, MergeScratch, merge_shard_window};
+use merge::{ChunkPlace, Columns, MergeScratch, merge_shard_window};
 use noise::{BlockBuffer, NoiseSource, Normals, OuNoise, PoissonNoise, ScaledNoise, Silent, Symmetric};
 use rayon::prelude::*;
 use simd::Isa;
@@ -337,7 +338,9 @@ fn run_generic<N: NoiseSource>(
         .collect();
     let window = window_steps(n);
     let mut scratch = MergeScratch::default();
-    let timed = sim.crossing() == Crossing::Precise;
+    // A memory run's spike steps wait for the end (see `Columns::steps`); file runs hand
+    // theirs on every window.
+    let columns = Columns { steps: sink.mode != SpikeMode::Memory, times: sim.crossing() == Crossing::Precise };
     let places: Vec<ChunkPlace> =
         chunks.iter().map(|c| ChunkPlace { first: c.first, len: c.len, traced: c.traced }).collect();
     // The logs of the last window computed, merged while the chunks compute the next one, then
@@ -358,7 +361,7 @@ fn run_generic<N: NoiseSource>(
             || {
                 if let Some((start, end)) = unmerged {
                     merged =
-                        merge_and_pass(&mut part, (&places, &logged), (start, end), &mut scratch, timed, &mut sink);
+                        merge_and_pass(&mut part, (&places, &logged), (start, end), &mut scratch, columns, &mut sink);
                 }
             },
         );
@@ -372,16 +375,37 @@ fn run_generic<N: NoiseSource>(
             return Err(Error::Cancelled);
         }
     }
+    // What outlives the neurons' state: their spike counts and V snapshots. The state is freed
+    // before the last window's merge, and the spikes' steps are filled in after it, so the
+    // recording reaches its full size only once the state is gone (issue 18's memory budget).
+    let (mut counts, mut snapshots): (Vec<_>, Vec<_>) =
+        chunks.into_iter().map(|chunk| (chunk.spike_count, chunk.snapshots)).unzip();
     if let Some((start, end)) = unmerged {
-        merge_and_pass(&mut part, (&places, &logged), (start, end), &mut scratch, timed, &mut sink)?;
+        merge_and_pass(&mut part, (&places, &logged), (start, end), &mut scratch, columns, &mut sink)?;
     }
-    let counts = chunks.iter().flat_map(|c| c.spike_count.iter().copied());
-    part.spike_count = gather(neurons.len(), counts, "the spike counts")?;
+    drop(logged);
+    part.spike_count = concat_freeing(neurons.len(), counts.iter_mut(), "the spike counts")?;
     for h in 0..sim.record().hist_steps.len() {
-        let values = chunks.iter().flat_map(|c| c.snapshots[h].iter().copied());
-        part.snapshots.push(gather(neurons.len(), values, "a V histogram")?);
+        let pieces = snapshots.iter_mut().map(|chunk| &mut chunk[h]);
+        part.snapshots.push(concat_freeing(neurons.len(), pieces, "a V histogram")?);
     }
+    heap::release_freed_pages();
+    part.fill_spike_steps()?;
     Ok(part)
+}
+
+/// The vectors `pieces` joined into one of `capacity` values, each piece freed once copied (so
+/// that the joined vector and its pieces are never all held at once), or the error naming `what`.
+fn concat_freeing<'a, T: Copy + 'a>(
+    capacity: usize,
+    pieces: impl Iterator<Item = &'a mut Vec<T>>,
+    what: &'static str,
+) -> Result<Vec<T>, Error> {
+    let mut joined = gather(capacity, [], what)?;
+    for piece in pieces {
+        joined.extend_from_slice(&std::mem::take(piece));
+    }
+    Ok(joined)
 }
 
 /// Merges the window `start..end` of the chunk logs `logs` (of the chunks at `places`) into
@@ -394,10 +418,10 @@ fn merge_and_pass(
     (places, logs): (&[ChunkPlace], &[ChunkLog]),
     (start, end): (usize, usize),
     scratch: &mut MergeScratch,
-    timed: bool,
+    columns: Columns,
     sink: &mut Spikeway<'_>,
 ) -> Result<(), Error> {
-    merge_shard_window(part, places, logs, start, end, scratch, timed)
+    merge_shard_window(part, places, logs, start, end, scratch, columns)
         .map_err(|_| Error::AllocationFailed { what: "the spikes", bytes: spike_bytes(&part.spikes, logs) })?;
     sink.pass(&mut part.spikes)
 }

@@ -99,6 +99,30 @@ pub struct Partial {
     pub(super) snapshots: Vec<Vec<f64>>,
 }
 
+impl Partial {
+    /// Fills in the step of each spike from the spikes per step, where the run left it out
+    /// (see `merge::Columns::steps`); nothing to do when every spike has its step.
+    ///
+    /// # Errors
+    /// [`Error::AllocationFailed`] when the steps do not fit in memory.
+    pub(super) fn fill_spike_steps(&mut self) -> Result<(), Error> {
+        let spikes = &mut self.spikes;
+        if spikes.step.len() == spikes.neuron.len() {
+            return Ok(());
+        }
+        spikes.step.clear();
+        spikes
+            .step
+            .try_reserve_exact(spikes.neuron.len())
+            .map_err(|_| Error::AllocationFailed { what: "the spike steps", bytes: 4 * spikes.neuron.len() as u64 })?;
+        for (k, &count) in self.spikes_per_step.iter().enumerate() {
+            spikes.step.extend(std::iter::repeat_n(k as u32, count as usize));
+        }
+        debug_assert_eq!(spikes.step.len(), spikes.neuron.len(), "spikes per step and spikes disagree");
+        Ok(())
+    }
+}
+
 /// The first bytes of [`Partial::to_bytes`], with the format's version.
 const MAGIC: &[u8; 8] = b"LIFPART2";
 

@@ -97,12 +97,12 @@ impl Spikes {
 
     /// Number of spikes.
     pub fn len(&self) -> usize {
-        self.step.len()
+        self.neuron.len()
     }
 
     /// Whether there are no spikes.
     pub fn is_empty(&self) -> bool {
-        self.step.is_empty()
+        self.neuron.is_empty()
     }
 }
 
