@@ -291,7 +291,7 @@ impl<N: NoiseSource> Chunk<N> {
             let held = *release > now;
             let crossed = !held & (x >= v_th);
             *v = if held | crossed { v_reset } else { x };
-            *release = if crossed { release_at } else { *release };
+            *release = keep_or_set(*release, crossed, release_at);
             *fired = if crossed { 1.0 } else { 0.0 };
         };
         self.fired.resize(self.len, 0.0);
@@ -328,7 +328,7 @@ impl<N: NoiseSource> Chunk<N> {
             let held = *release > now;
             let crossed = !held & ((*v >= v_th) | (*fired != 0.0));
             *v = if held | crossed { v_reset } else { *v };
-            *release = if crossed { release_at } else { *release };
+            *release = keep_or_set(*release, crossed, release_at);
             *fired = if crossed { 1.0 } else { 0.0 };
         }
         let spikes_now = self.log_spikes();
@@ -563,4 +563,14 @@ impl ChunkLog {
         let [mean, m2] = self.moments[i];
         GroupMoments { count, mean, m2 }
     }
+}
+
+/// The release step after a step: `release_at` if the neuron `crossed`, else `release`
+/// unchanged. Written as a maximum (exact: a neuron that crosses is free, so its `release` is
+/// at most the current step, below `release_at`; and `release` is never negative) so that
+/// the compiler stores every lane instead of only the crossed ones: a masked store
+/// (`vmaskmovpd`) is microcoded on AMD Zen and cost 4 % of a Brunel network's run there.
+#[inline(always)]
+fn keep_or_set(release: f64, crossed: bool, release_at: f64) -> f64 {
+    release.max(if crossed { release_at } else { 0.0 })
 }
