@@ -175,7 +175,7 @@ pub(super) fn run(
         let spikes = (&rec.spikes.neuron[delivered..], &rec.spikes.step[delivered..]);
         split_groups(&mut chunks, &groups).into_par_iter().for_each(|(first, group)| {
             if !spikes.0.is_empty() {
-                input::deliver(&synapses, (first, &mut *group), spikes);
+                input::deliver(&synapses, (first, &mut *group), spikes, slots);
             }
             for (chunk, place) in group.iter_mut().zip(&places[first..]) {
                 isa.run(&mut ChunkWindow { chunk, start, end, shared: &inputs[place.population] });
