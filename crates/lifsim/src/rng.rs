@@ -528,13 +528,26 @@ impl PoissonTable {
     #[inline(always)]
     pub fn count_into(&self, words: &[u64], counts: &mut [u32]) {
         for (count, &u) in counts.iter_mut().zip(words) {
-            let (below, inside) = self.guide[(u >> (64 - GUIDE_BITS)) as usize];
-            *count = if inside == 0 {
-                below
-            } else {
-                let candidates = &self.thresholds[below as usize..(below + inside) as usize];
-                below + candidates.partition_point(|&t| t < u) as u32
-            };
+            *count = self.count(u);
+        }
+    }
+
+    /// The count for the 64-bit random word `u` by the guide table: the same as
+    /// [`PoissonTable::sample`], for one word (see [`PoissonTable::count_into`]).
+    ///
+    /// ```
+    /// let table = lifsim::rng::PoissonTable::new(2.0);
+    /// let u = (0.5 * 2f64.powi(64)) as u64;
+    /// assert_eq!(table.count(u), table.sample(u));
+    /// ```
+    #[inline(always)]
+    pub fn count(&self, u: u64) -> u32 {
+        let (below, inside) = self.guide[(u >> (64 - GUIDE_BITS)) as usize];
+        if inside == 0 {
+            below
+        } else {
+            let candidates = &self.thresholds[below as usize..(below + inside) as usize];
+            below + candidates.partition_point(|&t| t < u) as u32
         }
     }
 }
@@ -709,6 +722,7 @@ mod tests {
                 let expected = table.thresholds.iter().filter(|&&t| t < u).count() as u32;
                 assert_eq!(count, expected, "lambda {lambda}, word {u:#x}");
                 assert_eq!(table.sample(u), expected, "lambda {lambda}, word {u:#x}");
+                assert_eq!(table.count(u), expected, "lambda {lambda}, word {u:#x}");
             }
         }
     }

@@ -323,10 +323,6 @@ pub(crate) struct PoissonNoise {
     streams: ChunkStreams,
     /// The step's Philox words per neuron.
     words: [Vec<u32>; 4],
-    /// The step's 64-bit words for the excitatory and the inhibitory counts.
-    wide: [Vec<u64>; 2],
-    /// The step's counts.
-    counts: [Vec<u32>; 2],
     /// The step's jump of each neuron (V).
     jumps: Vec<f64>,
 }
@@ -340,39 +336,31 @@ impl PoissonNoise {
             table_i: (input.rate_i > 0.0).then(|| rng::PoissonTable::new(input.rate_i * dt)),
             streams: ChunkStreams::new(seed, Stream::PoissonInput, first, len),
             words: std::array::from_fn(|_| vec![0; len]),
-            wide: std::array::from_fn(|_| vec![0; len]),
-            counts: std::array::from_fn(|_| vec![0; len]),
             jumps: vec![0.0; len],
         }
     }
 
-    /// The jump of every neuron for `sample` (the update to step `sample + 1`), in order:
-    /// Philox words for all lanes, counts by the tables, jumps, each a pass over the lanes.
+    /// The jump of every neuron for `sample` (the update to step `sample + 1`): Philox words
+    /// for all lanes, then one pass that counts by the tables and forms the jumps.
     #[inline(always)]
     pub(crate) fn jumps(&mut self, sample: u64) -> &[f64] {
         let [w0, w1, w2, w3] = &mut self.words;
         self.streams.fill_words(sample as u32, [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]]);
-        let [wide_e, wide_i] = &mut self.wide;
-        let [counts_e, counts_i] = &mut self.counts;
-        for ((wide, &hi), &lo) in wide_e.iter_mut().zip(&*w0).zip(&*w1) {
-            *wide = rng::word64(hi, lo);
-        }
-        self.table_e.count_into(wide_e, counts_e);
-        let weight_e = self.weight_e;
+        // Plain loops, no closure (see `ChunkStreams::fill_normals`).
+        let (weight_e, table_e) = (self.weight_e, &self.table_e);
         match &self.table_i {
-            Some(table) => {
-                for ((wide, &hi), &lo) in wide_i.iter_mut().zip(&*w2).zip(&*w3) {
-                    *wide = rng::word64(hi, lo);
-                }
-                table.count_into(wide_i, counts_i);
+            Some(table_i) => {
                 let weight_i = self.weight_i;
-                for ((jump, &e), &i) in self.jumps.iter_mut().zip(&*counts_e).zip(&*counts_i) {
-                    *jump = weight_i.mul_add(f64::from(i), weight_e * f64::from(e));
+                let words = w0.iter().zip(&*w1).zip(w2.iter().zip(&*w3));
+                for (jump, ((&e_hi, &e_lo), (&i_hi, &i_lo))) in self.jumps.iter_mut().zip(words) {
+                    let n_e = table_e.count(rng::word64(e_hi, e_lo));
+                    let n_i = table_i.count(rng::word64(i_hi, i_lo));
+                    *jump = weight_i.mul_add(f64::from(n_i), weight_e * f64::from(n_e));
                 }
             }
             None => {
-                for (jump, &e) in self.jumps.iter_mut().zip(&*counts_e) {
-                    *jump = weight_e * f64::from(e);
+                for (jump, (&hi, &lo)) in self.jumps.iter_mut().zip(w0.iter().zip(&*w1)) {
+                    *jump = weight_e * f64::from(table_e.count(rng::word64(hi, lo)));
                 }
             }
         }
