@@ -136,6 +136,9 @@ def parse_args():
     p.add_argument("--g", default="5", help="relative inhibition; comma list for several states")
     p.add_argument("--eta", default="2", help="external drive / threshold drive; comma list")
     p.add_argument("--t-max", type=float, default=1000.0, help="simulated time, ms")
+    p.add_argument("--in-degrees", metavar="C_E,C_I", default=None,
+                   help="hold the in-degrees fixed at every order (e.g. 1000,250: order 10000 "
+                        "then has the issue's 62.5 million synapses) instead of N_E/10, N_I/10")
     p.add_argument("--seed", type=int, default=1, help="seed of the first repeat (+1 per repeat)")
     p.add_argument("--impls", default=",".join(DEFAULT_IMPLS),
                    help=f"comma-separated, from {','.join(ALL_IMPLS)} (default: %(default)s)")
@@ -175,6 +178,12 @@ def parse_args():
         p.error("--g and --eta need the same number of values (or one of them a single value)")
     k = max(len(gs), len(etas))
     a.states = list(zip(gs * k if len(gs) == 1 else gs, etas * k if len(etas) == 1 else etas))
+    a.c_e, a.c_i = (None, None)
+    if a.in_degrees:
+        try:
+            a.c_e, a.c_i = (int(x) for x in a.in_degrees.split(","))
+        except ValueError:
+            p.error("--in-degrees needs two integers, C_E,C_I (e.g. 1000,250)")
     a.impls = a.impls.split(",")
     unknown = set(a.impls) - set(ALL_IMPLS)
     if unknown:
@@ -252,6 +261,8 @@ class Runner:
         cmd = [python, os.path.join(PEERS, script), "--order", str(order), "--g", repr(g),
                "--eta", repr(eta), "--threads", str(threads), "--seed", str(seed),
                "--t-max", repr(self.args.t_max), "--tag", self.session] + extra
+        if self.args.c_e is not None:
+            cmd += ["--c-e", str(self.args.c_e), "--c-i", str(self.args.c_i)]
         if impl in ("lifsim-cli", "lifsim-cli-nestref"):
             cmd += ["--lifsim-bin", self.lifsim_bin]
         if impl == "lifsim-cli-nestref":       # NEST's t_ref/dt held steps (lifsim_brunel.py)
@@ -687,8 +698,10 @@ def main():
                "lifsim-cli (and against NEST), z = |diff of means| / combined SE from the "
                f"seed-to-seed spread, DIFF above {Z_LIMIT:g} (details: compare_network.py --help)",
                ""]
-    header += ["Orders: " + ", ".join(f"{o} (N = {params(o)['n']:,}, "
-                                      f"{params(o)['synapses']:,} synapses)"
+    def prm(o):
+        return params(o, c_e=args.c_e, c_i=args.c_i)
+    header += ["Orders: " + ", ".join(f"{o} (N = {prm(o)['n']:,}, "
+                                      f"{prm(o)['synapses']:,} synapses)"
                                       for o in args.orders), ""]
     text = "\n".join(header + build_tables(args, results, skipped, runner)) + "\n"
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

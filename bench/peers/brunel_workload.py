@@ -59,12 +59,17 @@ RATE_SKIP_MS = 100.0
 RATE_SKIP_STEPS = round(RATE_SKIP_MS / DT_MS)
 
 
-def params(order, g=5.0, eta=2.0, t_max_ms=T_MAX_MS):
-    """All derived constants of workload N for the given order, g and eta."""
+def params(order, g=5.0, eta=2.0, t_max_ms=T_MAX_MS, c_e=None, c_i=None):
+    """All derived constants of workload N for the given order, g and eta.
+
+    c_e, c_i: in-degrees held fixed instead of EPSILON * N_E and EPSILON * N_I (the issue's
+    order 10 000 keeps the order-2500 in-degrees 1000 and 250: 62.5 million synapses).
+    The external rate eta * nu_thr * C_E does not depend on them.
+    """
     n_e = 4 * order
     n_i = order
-    c_e = int(EPSILON * n_e)
-    c_i = int(EPSILON * n_i)
+    c_e = int(EPSILON * n_e) if c_e is None else int(c_e)
+    c_i = int(EPSILON * n_i) if c_i is None else int(c_i)
     nu_thr = THETA_MV / (J_MV * c_e * TAU_M_MS)    # per ms, per external input
     nu_ext = eta * nu_thr                          # per ms, per external input
     p_rate = 1000.0 * nu_ext * c_e                 # spikes/s into each neuron
@@ -91,6 +96,8 @@ def parser(description, modes=None, default_mode=None):
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--t-max", type=float, default=T_MAX_MS, help="simulated time, ms")
+    p.add_argument("--c-e", type=int, default=None, help="excitatory in-degree (default N_E/10)")
+    p.add_argument("--c-i", type=int, default=None, help="inhibitory in-degree (default N_I/10)")
     p.add_argument("--jsonl", help="also append the record to this file")
     p.add_argument("--tag", help="free-form label stored in the record (e.g. a measurement pass)")
     p.add_argument("--spikes-out", help="write neuron/step arrays of all spikes to this .npz")
@@ -137,7 +144,8 @@ def summarize(impl, args, prm, neuron, step, *, build_s, sim_s, total_s, out_deg
     vers = {"python": platform.python_version(), "numpy": np.__version__}
     vers.update(versions or {})
     rec = {
-        "impl": impl, "order": prm["order"], "n": n, "threads": args.threads,
+        "impl": impl, "order": prm["order"], "n": n, "c_e": prm["c_e"], "c_i": prm["c_i"],
+        "threads": args.threads,
         "seed": args.seed, "g": prm["g"], "eta": prm["eta"], "t_max_ms": prm["t_max_ms"],
         "build_s": build_s, "sim_s": sim_s, "total_s": total_s,
         "spikes": int(neuron.size), "spikes_e": spikes_e, "spikes_i": spikes_i,
@@ -166,7 +174,7 @@ def main(run, description, modes=None, default_mode=None, add_args=None):
     if add_args:
         add_args(p)
     args = p.parse_args()
-    prm = params(args.order, args.g, args.eta, args.t_max)
+    prm = params(args.order, args.g, args.eta, args.t_max, args.c_e, args.c_i)
     if args.print_params:
         print(json.dumps(prm, indent=1))
         return
@@ -194,4 +202,4 @@ def _loadavg():
 if __name__ == "__main__":
     # python brunel_workload.py --order 2500  -> print the derived parameters
     a = parser("Print workload N's derived parameters.").parse_args()
-    print(json.dumps(params(a.order, a.g, a.eta, a.t_max), indent=1))
+    print(json.dumps(params(a.order, a.g, a.eta, a.t_max, a.c_e, a.c_i), indent=1))
