@@ -9,7 +9,7 @@
 //! the one shard that holds every block, so a run cut into any shards, run on any machines with
 //! any thread counts, gives the same bits as a run on one machine.
 
-use super::{BLOCK_CHUNKS, chunk_len, gather};
+use super::{BLOCK_CHUNKS, chunk_len, concat_freeing, gather};
 use crate::error::Error;
 use crate::model::{Simulation, SpikeMode};
 use crate::record::{GroupMoments, Histogram, Recording, Spikes, Traces};
@@ -484,11 +484,7 @@ fn concat<T: Copy>(
         return Ok(std::mem::take(field(one)));
     }
     let len = parts.iter_mut().map(|p| field(p).len()).sum();
-    let mut joined = gather(len, [], what)?;
-    for part in parts.iter_mut() {
-        joined.extend_from_slice(&std::mem::take(field(part)));
-    }
-    Ok(joined)
+    concat_freeing(len, parts.iter_mut().map(field), what)
 }
 
 /// The spikes of all partials (in block order) in the recording's order: by step, then neuron.
