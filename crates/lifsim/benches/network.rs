@@ -1,14 +1,18 @@
-//! Criterion benchmark of the network engine: wiring (ns per synapse) and runs (ns per neuron-step).
+//! Criterion benchmark of the network engine: wiring (ns per synapse), spike delivery (ns per synaptic event) and runs (ns per neuron-step).
 //!
 //! Workload N (bench/workloads/brunel_n.toml: Brunel 2000 model A with NEST's brunel_delta
 //! parameters, g = 5, eta = 2, ~32 Hz) scaled by its order: 5 * order neurons, in-degrees
-//! order / 2.5 (E) and order / 10 (I). "wire" runs one step, so its time is the construction of
-//! the synapses; "run" simulates 0.2 s (2000 steps). Throughput is synapses for "wire" and
-//! neuron-steps for "run", so criterion's "elem/s" inverts to ns per synapse or per neuron-step.
+//! order / 2.5 (E) and order / 10 (I). "wire" builds the synapses and the chunks (throughput:
+//! synapses); "deliver" hands the spikes of 0.2 s of the network (taken from a run) to the ring
+//! buffers on one thread, as one task of the time loop does (throughput: synaptic events, the
+//! spikes' out-degrees summed); "run" simulates 0.2 s (2000 steps; throughput: neuron-steps).
+//! Criterion's "elem/s" inverts to ns per synapse, per synaptic event or per neuron-step.
 //! Run: `cargo bench -p lifsim --bench network`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lifsim::engine::DeliveryBench;
 use lifsim::{Config, Simulation, Value};
+use std::time::{Duration, Instant};
 
 const WORKLOAD_N: &str = include_str!("../../../bench/workloads/brunel_n.toml");
 
@@ -38,8 +42,23 @@ fn network(c: &mut Criterion) {
         let sim = brunel(order, "0.1 ms");
         let synapses = sim.network().expect("a network").expected_synapses();
         group.throughput(Throughput::Elements(synapses));
-        group.bench_function(format!("wire/order={order}"), |b| b.iter(|| lifsim::run(&sim).expect("runs")));
+        group.bench_function(format!("wire/order={order}"), |b| b.iter(|| DeliveryBench::new(&sim).expect("wires")));
         let sim = brunel(order, "0.2 s");
+        let spikes = lifsim::run(&sim).expect("runs").spikes;
+        let mut delivery = DeliveryBench::new(&sim).expect("wires");
+        group.throughput(Throughput::Elements(delivery.events(&spikes.neuron)));
+        group.bench_function(format!("deliver/order={order}"), |b| {
+            b.iter_custom(|iterations| {
+                let mut spent = Duration::ZERO;
+                for _ in 0..iterations {
+                    delivery.clear();
+                    let start = Instant::now();
+                    delivery.deliver(&spikes.neuron, &spikes.step);
+                    spent += start.elapsed();
+                }
+                spent
+            })
+        });
         group.throughput(Throughput::Elements((sim.n() * sim.steps()) as u64));
         group.bench_function(format!("run/order={order}"), |b| b.iter(|| lifsim::run(&sim).expect("runs")));
     }

@@ -43,6 +43,8 @@ mod precise;
 mod reduce;
 mod simd;
 
+#[doc(hidden)]
+pub use network::DeliveryBench;
 pub use reduce::{Partial, Shard, block_len, blocks, fingerprint, merge};
 
 use crate::error::Error;

@@ -86,6 +86,11 @@ impl NetworkInput {
         }
     }
 
+    /// Sets every count of the ring back to zero.
+    pub(super) fn clear(&mut self) {
+        self.ring.iter_mut().for_each(|count| *count = 0);
+    }
+
     /// The jumps of the step `sample + 1` from its slot, which is cleared for reuse.
     #[inline(always)]
     fn take_jumps(&mut self, sample: u64) {

@@ -117,14 +117,19 @@ fn split_groups<'a, T>(mut chunks: &'a mut [T], groups: &[std::ops::Range<usize>
     pieces
 }
 
-/// Runs the network of `sim` in copy `isa`, calling `control` after every interval.
-pub(super) fn run(
-    sim: &Simulation,
-    network: &Network,
-    isa: Isa,
-    mut sink: Spikeway<'_>,
-    mut control: impl FnMut(Progress) -> ControlFlow<()>,
-) -> Result<Recording, Error> {
+/// A network ready to run: its chunks in neuron order with their inputs, where they sit, the
+/// synapses of every projection, the shared step inputs of each population, and the ring's
+/// delay slots.
+struct Built<'a> {
+    places: Vec<Place>,
+    synapses: Vec<Synapses>,
+    chunks: Vec<Chunk<NetworkInput>>,
+    inputs: Vec<StepInputs<'a>>,
+    slots: usize,
+}
+
+/// Wires `network` (in parallel, from the keyed streams) and builds its chunks for copy `isa`.
+fn build<'a>(sim: &'a Simulation, network: &Network, isa: Isa) -> Result<Built<'a>, Error> {
     let (dt, t_max, seed) = (sim.dt(), sim.t_max(), sim.seed());
     let constants: Vec<StepConstants> =
         network.populations().iter().map(|p| StepConstants::of(&p.neuron, &p.input, sim.method(), dt, t_max)).collect();
@@ -141,7 +146,7 @@ pub(super) fn run(
     let layout = ChunkLayout { pad: false, bridge: None, precise: false };
     let places = places(network);
     let synapses = wire(seed, network, &places, &class)?;
-    let mut chunks: Vec<Chunk<NetworkInput>> = places
+    let chunks: Vec<Chunk<NetworkInput>> = places
         .par_iter()
         .map(|place| {
             let population = &network.populations()[place.population];
@@ -152,7 +157,18 @@ pub(super) fn run(
             })
         })
         .collect();
+    Ok(Built { places, synapses, chunks, inputs, slots })
+}
 
+/// Runs the network of `sim` in copy `isa`, calling `control` after every interval.
+pub(super) fn run(
+    sim: &Simulation,
+    network: &Network,
+    isa: Isa,
+    mut sink: Spikeway<'_>,
+    mut control: impl FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Recording, Error> {
+    let Built { places, synapses, mut chunks, inputs, slots } = build(sim, network, isa)?;
     let mut rec = empty_recording(sim)?;
     let merge_places: Vec<ChunkPlace> =
         chunks.iter().map(|c| ChunkPlace { first: c.first, len: c.len, traced: c.traced }).collect();
@@ -204,6 +220,65 @@ pub(super) fn run(
         return Err(Error::NonFinite { step, time: sim.time(step) });
     }
     Ok(rec)
+}
+
+/// Spike delivery alone, for the criterion benchmark `benches/network.rs` (not part of the
+/// API): a simulation's network wired and its ring buffers built, without the time loop.
+///
+/// ```
+/// let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/workloads/brunel_n.toml")).unwrap();
+/// let mut config = lifsim::Config::from_toml_str(&text).unwrap();
+/// config.set("population.E.n", &lifsim::Value::from(400)).unwrap();
+/// config.set("population.I.n", &lifsim::Value::from(100)).unwrap();
+/// for (key, c) in [("E->E", 40), ("E->I", 40), ("I->E", 10), ("I->I", 10)] {
+///     config.set(&format!("connection.{key}.in_degree"), &lifsim::Value::from(c)).unwrap();
+/// }
+/// let sim = config.build().unwrap();
+/// let mut bench = lifsim::engine::DeliveryBench::new(&sim).unwrap();
+/// // Every neuron has 50 in-synapses, so the 500 neurons' spikes make 25 000 events.
+/// let neurons: Vec<u32> = (0..500).collect();
+/// assert_eq!(bench.events(&neurons), 25_000);
+/// bench.deliver(&neurons, &vec![3; 500]);
+/// bench.clear();
+/// ```
+#[doc(hidden)]
+pub struct DeliveryBench<'a> {
+    built: Built<'a>,
+}
+
+impl<'a> DeliveryBench<'a> {
+    /// `sim`'s network wired for the best copy of the kernel.
+    ///
+    /// # Errors
+    /// [`Error::AllocationFailed`] when the synapses do not fit in memory. A simulation
+    /// without a network gives a bench without synapses.
+    pub fn new(sim: &'a Simulation) -> Result<Self, Error> {
+        let built = match sim.network() {
+            Some(network) => build(sim, network, Isa::best())?,
+            None => {
+                Built { places: Vec::new(), synapses: Vec::new(), chunks: Vec::new(), inputs: Vec::new(), slots: 1 }
+            }
+        };
+        Ok(Self { built })
+    }
+
+    /// Delivers the spikes `(neurons[i], steps[i])` (global neuron index, step) to every chunk's
+    /// ring buffer, on the calling thread, as one task of the time loop does.
+    pub fn deliver(&mut self, neurons: &[u32], steps: &[u32]) {
+        let Built { synapses, chunks, slots, .. } = &mut self.built;
+        input::deliver(synapses, (0, chunks), (neurons, steps), *slots);
+    }
+
+    /// The synaptic events that delivering spikes of `neurons` makes: their out-degrees summed.
+    pub fn events(&self, neurons: &[u32]) -> u64 {
+        let row_len = |p: &Synapses, n: u32| p.row(n as usize).map_or(0, |(_, targets)| targets.len() as u64);
+        neurons.iter().map(|&n| self.built.synapses.iter().map(|p| row_len(p, n)).sum::<u64>()).sum()
+    }
+
+    /// Sets every ring buffer's counts back to zero.
+    pub fn clear(&mut self) {
+        self.built.chunks.iter_mut().for_each(|chunk| chunk.noise.clear());
+    }
 }
 
 /// Each population's spikes per neuron at each step, from its spikes at each step (`counts`).
