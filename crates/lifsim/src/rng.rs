@@ -501,13 +501,14 @@ impl PoissonTable {
             p *= lambda / k;
             cdf += p;
         }
-        let buckets = 1usize << GUIDE_BITS;
-        let mut guide = vec![(0u32, 0u32); buckets];
-        for (b, entry) in guide.iter_mut().enumerate() {
-            let start = (b as u64) << (64 - GUIDE_BITS);
-            let below = thresholds.partition_point(|&t| t < start);
-            let inside = thresholds[below..].partition_point(|&t| t >> (64 - GUIDE_BITS) == b as u64);
-            *entry = (below as u32, inside as u32);
+        // One sweep: the thresholds are sorted, so bucket by bucket the ones below its start
+        // only grow.
+        let mut guide = Vec::with_capacity(1 << GUIDE_BITS);
+        let mut below = 0;
+        for bucket in 0..1u64 << GUIDE_BITS {
+            let inside = thresholds[below..].iter().take_while(|&&t| t >> (64 - GUIDE_BITS) == bucket).count();
+            guide.push((below as u32, inside as u32));
+            below += inside;
         }
         Self { thresholds, guide }
     }

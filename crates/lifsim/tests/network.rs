@@ -121,6 +121,14 @@ fn reference(sim: &Simulation) -> (Vec<(u32, u32)>, Vec<f64>) {
     let drives: Vec<Vec<f64>> =
         pops.iter().zip(&constants).map(|(p, c)| drive_of(&p.neuron, &p.input.drive, sim.grid(), c.gain)).collect();
     let streams = ChunkStreams::new(seed, Stream::PoissonInput, 0, n);
+    // Each population's Poisson tables (excitatory, inhibitory), built once.
+    let tables: Vec<[PoissonTable; 2]> = pops
+        .iter()
+        .map(|pop| {
+            let Noise::Poisson(input) = pop.input.noise else { panic!("the test network has Poisson input") };
+            [PoissonTable::new(input.rate_e * sim.dt()), PoissonTable::new(input.rate_i * sim.dt())]
+        })
+        .collect();
     let mut counts = vec![0u32; n * 2 * slots];
     let mut v: Vec<f64> = (0..n).map(|i| pops[population(i)].neuron.v_init).collect();
     let mut hold = vec![0usize; n];
@@ -132,9 +140,9 @@ fn reference(sim: &Simulation) -> (Vec<(u32, u32)>, Vec<f64>) {
             let (pop, c) = (&pops[p], &constants[p]);
             let Noise::Poisson(input) = pop.input.noise else { panic!("the test network has Poisson input") };
             let [a, b, x, y] = streams.block(i, (k - 1) as u32);
-            let n_e = f64::from(PoissonTable::new(input.rate_e * sim.dt()).sample(word64(a, b)));
+            let n_e = f64::from(tables[p][0].sample(word64(a, b)));
             let external = if input.rate_i > 0.0 {
-                let n_i = f64::from(PoissonTable::new(input.rate_i * sim.dt()).sample(word64(x, y)));
+                let n_i = f64::from(tables[p][1].sample(word64(x, y)));
                 input.weight_i.mul_add(n_i, input.weight_e * n_e)
             } else {
                 input.weight_e * n_e

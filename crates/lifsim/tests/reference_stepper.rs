@@ -16,14 +16,21 @@ mod support;
 use support::workload::workload;
 
 /// The documented Poisson jump of neuron `i` for `sample`: counts from the 64-bit words 0:1
-/// (excitatory) and 2:3 (inhibitory) of its Philox block, `w_i n_i + w_e n_e`.
-fn poisson_jump(sim: &Simulation, p: &lifsim::model::PoissonInput, i: u64, sample: u64) -> f64 {
+/// (excitatory) and 2:3 (inhibitory) of its Philox block by the tables of `rate_e dt` and
+/// `rate_i dt` (`tables`), `w_i n_i + w_e n_e`.
+fn poisson_jump(
+    sim: &Simulation,
+    p: &lifsim::model::PoissonInput,
+    tables: &[PoissonTable; 2],
+    i: u64,
+    sample: u64,
+) -> f64 {
     let [a, b, c, d] = block(sim.seed(), Stream::PoissonInput, i, sample as u32);
-    let n_e = f64::from(PoissonTable::new(p.rate_e * sim.dt()).sample(word64(a, b)));
+    let n_e = f64::from(tables[0].sample(word64(a, b)));
     if p.rate_i == 0.0 {
         return p.weight_e * n_e;
     }
-    let n_i = f64::from(PoissonTable::new(p.rate_i * sim.dt()).sample(word64(c, d)));
+    let n_i = f64::from(tables[1].sample(word64(c, d)));
     p.weight_i.mul_add(n_i, p.weight_e * n_e)
 }
 
@@ -33,6 +40,10 @@ fn reference(sim: &Simulation, at_step: usize) -> (Vec<(u32, u32)>, Vec<f64>) {
     let drive = drive_per_step(sim, c.gain);
     let n_ref = sim.neuron().refractory_steps(sim.dt());
     let th = sim.neuron().v_th.unwrap_or(f64::INFINITY);
+    let tables = match sim.input().noise {
+        lifsim::Noise::Poisson(p) => [PoissonTable::new(p.rate_e * sim.dt()), PoissonTable::new(p.rate_i * sim.dt())],
+        _ => [PoissonTable::new(0.0), PoissonTable::new(0.0)],
+    };
     let mut spikes = Vec::new();
     let mut snapshot = Vec::new();
     for i in 0..sim.n() as u64 {
@@ -47,7 +58,7 @@ fn reference(sim: &Simulation, at_step: usize) -> (Vec<(u32, u32)>, Vec<f64>) {
                 lifsim::Noise::Tutorial { .. } => {
                     (c.noise_scale, symmetric_sample(sim.seed(), Stream::InputNoise, i, sample))
                 }
-                lifsim::Noise::Poisson(p) => (1.0, poisson_jump(sim, &p, i, sample)),
+                lifsim::Noise::Poisson(p) => (1.0, poisson_jump(sim, &p, &tables, i, sample)),
                 _ => (0.0, 0.0),
             };
             v = c.decay.mul_add(v, drive);
