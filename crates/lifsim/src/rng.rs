@@ -457,7 +457,7 @@ pub fn normals(words: [u32; 4]) -> [f32; 4] {
 /// few integer comparisons and the same on every CPU (and a GPU).
 ///
 /// The table ends where the remaining tail is below `2^-64`. [`PoissonTable::sample`] counts by
-/// a binary search; the engine's [`PoissonTable::count_into`] first looks up the top
+/// a binary search; the engine's [`PoissonTable::count`] first looks up the top
 /// [`GUIDE_BITS`] bits of `u` in a guide table (Chen and Asau's indexed search), which names the
 /// few thresholds that can lie between the bucket's start and `u`: at `lambda = 2` (25
 /// thresholds) all but about 1 % of the words fall in a bucket without any, so a count is one
@@ -519,13 +519,7 @@ impl PoissonTable {
         self.thresholds.partition_point(|&t| t < u) as u32
     }
 
-    /// `counts[j] = sample(words[j])` for every `j`, by the guide table: the thresholds below
-    /// `u`'s bucket, plus those inside it that lie below `u` (none to compare for most words).
-    ///
-    /// Hand-rolled rather than a crate's sampler: it is the hot loop of Poisson input (one call
-    /// per neuron-step), and it must give exactly [`PoissonTable::sample`]'s counts. It replaced
-    /// one vectorized comparison pass per threshold (25 at `lambda = 2`), which cost 16 % of a
-    /// Brunel network's run.
+    /// `counts[j] = count(words[j])` for every `j` (see [`PoissonTable::count`]).
     #[inline(always)]
     pub fn count_into(&self, words: &[u64], counts: &mut [u32]) {
         for (count, &u) in counts.iter_mut().zip(words) {
@@ -533,8 +527,14 @@ impl PoissonTable {
         }
     }
 
-    /// The count for the 64-bit random word `u` by the guide table: the same as
-    /// [`PoissonTable::sample`], for one word (see [`PoissonTable::count_into`]).
+    /// The count for the 64-bit random word `u` by the guide table, the same as
+    /// [`PoissonTable::sample`]'s: the thresholds below `u`'s bucket, plus those inside it that
+    /// lie below `u` (none to compare for most words).
+    ///
+    /// Hand-rolled rather than a crate's sampler: it is the hot loop of Poisson input (one call
+    /// per neuron-step), and it must give exactly the binary search's counts. It replaced one
+    /// vectorized comparison pass per threshold (25 at `lambda = 2`), which cost 16 % of a
+    /// Brunel network's run.
     ///
     /// ```
     /// let table = lifsim::rng::PoissonTable::new(2.0);

@@ -198,16 +198,22 @@ pub(super) fn deliver(
         for (i, (&neuron, &step)) in neurons.iter().zip(steps).enumerate() {
             if let Some((ends, targets)) = neurons.get(i + ROW_PREFETCH_AHEAD).and_then(|&n| projection.row(n as usize))
             {
-                let start = if part_lo == 0 { 0 } else { ends[part_lo - 1] as usize };
-                prefetch(&targets[start..ends[part_hi - 1] as usize]);
+                prefetch(&targets[part_start(ends, part_lo)..ends[part_hi - 1] as usize]);
             }
             let Some((ends, targets)) = projection.row(neuron as usize) else { continue };
             let slot = (step as usize + delay) % slots;
-            let mut start = if part_lo == 0 { 0 } else { ends[part_lo - 1] as usize };
+            let mut start = part_start(ends, part_lo);
             for (chunk, &part_end) in chunks.iter_mut().zip(&ends[part_lo..part_hi]) {
                 chunk.noise.arrive(slot, class, &targets[start..part_end as usize]);
                 start = part_end as usize;
             }
         }
     }
+}
+
+/// Where the part of a row for chunks from `part_lo` on starts: after the row's earlier parts
+/// (`ends` as [`Synapses::row`] gives them).
+#[inline(always)]
+fn part_start(ends: &[u32], part_lo: usize) -> usize {
+    if part_lo == 0 { 0 } else { ends[part_lo - 1] as usize }
 }
