@@ -4,7 +4,7 @@
 //! parameters, g = 5, eta = 2, ~32 Hz) scaled by its order: 5 * order neurons, in-degrees
 //! order / 2.5 (E) and order / 10 (I). "wire" builds the synapses and the chunks (throughput:
 //! synapses); "deliver" hands the spikes of 0.2 s of the network (taken from a run) to the ring
-//! buffers on one thread, as one task of the time loop does (throughput: synaptic events, the
+//! buffers on one thread, one min-delay interval at a time, as one task of the time loop does (throughput: synaptic events, the
 //! spikes' out-degrees summed); "run" simulates 0.2 s (2000 steps; throughput: neuron-steps).
 //! Criterion's "elem/s" inverts to ns per synapse, per synaptic event or per neuron-step.
 //! Run: `cargo bench -p lifsim --bench network`.
@@ -46,6 +46,16 @@ fn network(c: &mut Criterion) {
         let sim = brunel(order, "0.2 s");
         let spikes = lifsim::run(&sim).expect("runs").spikes;
         let mut delivery = DeliveryBench::new(&sim).expect("wires");
+        // The time loop delivers the spikes of one min-delay interval at a time.
+        let interval = sim.network().expect("a network").min_delay();
+        let mut intervals: Vec<(&[u32], &[u32])> = Vec::new();
+        let mut rest = (&spikes.neuron[..], &spikes.step[..]);
+        while let Some(&first) = rest.1.first() {
+            let end = first - first % interval + interval;
+            let len = rest.1.partition_point(|&step| step < end);
+            intervals.push((&rest.0[..len], &rest.1[..len]));
+            rest = (&rest.0[len..], &rest.1[len..]);
+        }
         group.throughput(Throughput::Elements(delivery.events(&spikes.neuron)));
         group.bench_function(format!("deliver/order={order}"), |b| {
             b.iter_custom(|iterations| {
@@ -53,7 +63,9 @@ fn network(c: &mut Criterion) {
                 for _ in 0..iterations {
                     delivery.clear();
                     let start = Instant::now();
-                    delivery.deliver(&spikes.neuron, &spikes.step);
+                    for (neurons, steps) in &intervals {
+                        delivery.deliver(neurons, steps);
+                    }
                     spent += start.elapsed();
                 }
                 spent

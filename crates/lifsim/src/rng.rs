@@ -63,7 +63,7 @@ pub enum Stream {
     InitialState = 2,
     /// Sub-step threshold crossing decisions (the Brownian bridge's uniforms).
     Crossing = 3,
-    /// The counts of Poisson input spikes (two 64-bit words per neuron and step).
+    /// The counts of Poisson input spikes (one 64-bit word per neuron, step and input rate).
     PoissonInput = 4,
     /// A network's connections: the sources each target draws (keyed by the target, the
     /// projection in the counter word's upper 24 bits, see [`connection_block`]).

@@ -139,13 +139,18 @@ fn reference(sim: &Simulation) -> (Vec<(u32, u32)>, Vec<f64>) {
             let p = population(i);
             let (pop, c) = (&pops[p], &constants[p]);
             let Noise::Poisson(input) = pop.input.noise else { panic!("the test network has Poisson input") };
-            let [a, b, x, y] = streams.block(i, (k - 1) as u32);
-            let n_e = f64::from(tables[p][0].sample(word64(a, b)));
+            // Sample k - 1: block k - 1 (words 0:1 E, 2:3 I) with both rates; with the
+            // excitatory rate alone, block (k - 1) / 2, words 0:1 for an even sample, 2:3 odd.
+            let sample = k - 1;
             let external = if input.rate_i > 0.0 {
+                let [a, b, x, y] = streams.block(i, sample as u32);
+                let n_e = f64::from(tables[p][0].sample(word64(a, b)));
                 let n_i = f64::from(tables[p][1].sample(word64(x, y)));
                 input.weight_i.mul_add(n_i, input.weight_e * n_e)
             } else {
-                input.weight_e * n_e
+                let [a, b, x, y] = streams.block(i, (sample / 2) as u32);
+                let word = if sample.is_multiple_of(2) { word64(a, b) } else { word64(x, y) };
+                input.weight_e * f64::from(tables[p][0].sample(word))
             };
             let mut jump = 0.0;
             for (class, &w) in classes[p].iter().enumerate() {

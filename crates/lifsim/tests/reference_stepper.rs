@@ -15,9 +15,10 @@ use lifsim::rng::{PoissonTable, Stream, block, normal_sample, symmetric_sample, 
 mod support;
 use support::workload::workload;
 
-/// The documented Poisson jump of neuron `i` for `sample`: counts from the 64-bit words 0:1
-/// (excitatory) and 2:3 (inhibitory) of its Philox block by the tables of `rate_e dt` and
-/// `rate_i dt` (`tables`), `w_i n_i + w_e n_e`.
+/// The documented Poisson jump of neuron `i` for `sample`: counts by the tables of `rate_e dt`
+/// and `rate_i dt` (`tables`), `w_i n_i + w_e n_e`, from the 64-bit words 0:1 (excitatory)
+/// and 2:3 (inhibitory) of its Philox block `sample`; without inhibitory input, from words 0:1
+/// of block `sample / 2` for an even sample and 2:3 for an odd one.
 fn poisson_jump(
     sim: &Simulation,
     p: &lifsim::model::PoissonInput,
@@ -25,11 +26,13 @@ fn poisson_jump(
     i: u64,
     sample: u64,
 ) -> f64 {
+    if p.rate_i == 0.0 {
+        let [a, b, c, d] = block(sim.seed(), Stream::PoissonInput, i, (sample / 2) as u32);
+        let word = if sample.is_multiple_of(2) { word64(a, b) } else { word64(c, d) };
+        return p.weight_e * f64::from(tables[0].sample(word));
+    }
     let [a, b, c, d] = block(sim.seed(), Stream::PoissonInput, i, sample as u32);
     let n_e = f64::from(tables[0].sample(word64(a, b)));
-    if p.rate_i == 0.0 {
-        return p.weight_e * n_e;
-    }
     let n_i = f64::from(tables[1].sample(word64(c, d)));
     p.weight_i.mul_add(n_i, p.weight_e * n_e)
 }
@@ -78,6 +81,9 @@ fn reference(sim: &Simulation, at_step: usize) -> (Vec<(u32, u32)>, Vec<f64>) {
     (spikes, snapshot)
 }
 
+/// `--set`-style settings of a case.
+type Settings = [(&'static str, Value)];
+
 #[test]
 fn engine_matches_the_scalar_reference_bit_for_bit() {
     // 600 neurons: two full chunks and a partial one.
@@ -88,10 +94,17 @@ fn engine_matches_the_scalar_reference_bit_for_bit() {
         ("input.weight_i", Value::from("-0.4 mV")),
         ("input.i_mean", Value::from("0 pA")),
     ];
-    for (method, noise) in
-        [("euler", "white"), ("exact", "white"), ("euler", "tutorial"), ("euler", "none"), ("exact", "poisson")]
-    {
-        let extra: &[(&str, Value)] = if noise == "poisson" { &poisson } else { &[] };
+    // Excitatory input alone draws one 64-bit word per step, two steps per Philox block.
+    let poisson_e = [&poisson[..2], &poisson[4..]].concat();
+    let cases: [(&str, &str, &Settings); 6] = [
+        ("euler", "white", &[]),
+        ("exact", "white", &[]),
+        ("euler", "tutorial", &[]),
+        ("euler", "none", &[]),
+        ("exact", "poisson", &poisson),
+        ("exact", "poisson", &poisson_e),
+    ];
+    for (method, noise, extra) in cases {
         let sim = workload(600, "50 ms", method, noise, &["49.9 ms"], extra);
         let rec = lifsim::run(&sim).expect("runs");
         let at = rec.histograms[0].step;

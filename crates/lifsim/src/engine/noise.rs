@@ -311,9 +311,13 @@ impl NoiseSource for OuNoise {
 }
 
 /// Poisson input spikes: per neuron and step, counts of excitatory and inhibitory input spikes
-/// from the 64-bit words 0:1 and 2:3 of one Philox block (block `step - 1` of
-/// [`Stream::PoissonInput`]) inverted by [`rng::PoissonTable`]; V jumps by
-/// `w_i n_i + w_e n_e` (one fused multiply-add), added to the affine step as one term.
+/// inverted by [`rng::PoissonTable`] from consecutive 64-bit words of the neuron's
+/// [`Stream::PoissonInput`] stream (word `m` is words `2(m mod 2)`:`2(m mod 2) + 1` of Philox
+/// block `m / 2`), one word per rate and sample, excitatory first: with both rates, sample `k`
+/// takes words `2k` and `2k + 1` (block `k`, its words 0:1 and 2:3); with the excitatory rate
+/// alone, word `k` (block `k / 2`), so every block's 128 bits are used and one block serves
+/// two steps. V jumps by `w_i n_i + w_e n_e` (one fused multiply-add), added to the affine
+/// step as one term.
 pub(crate) struct PoissonNoise {
     weight_e: f64,
     weight_i: f64,
@@ -321,8 +325,10 @@ pub(crate) struct PoissonNoise {
     /// `None` without inhibitory input.
     table_i: Option<rng::PoissonTable>,
     streams: ChunkStreams,
-    /// The step's Philox words per neuron.
+    /// The Philox words per neuron of block `filled`.
     words: [Vec<u32>; 4],
+    /// The block whose words `words` holds, if any.
+    filled: Option<u32>,
     /// The step's jump of each neuron (V).
     jumps: Vec<f64>,
 }
@@ -336,16 +342,22 @@ impl PoissonNoise {
             table_i: (input.rate_i > 0.0).then(|| rng::PoissonTable::new(input.rate_i * dt)),
             streams: ChunkStreams::new(seed, Stream::PoissonInput, first, len),
             words: std::array::from_fn(|_| vec![0; len]),
+            filled: None,
             jumps: vec![0.0; len],
         }
     }
 
-    /// The jump of every neuron for `sample` (the update to step `sample + 1`): Philox words
-    /// for all lanes, then one pass that counts by the tables and forms the jumps.
+    /// The jump of every neuron for `sample` (the update to step `sample + 1`): the Philox
+    /// words of its block for all lanes (drawn unless the sample before drew them), then one
+    /// pass that counts by the tables and forms the jumps.
     #[inline(always)]
     pub(crate) fn jumps(&mut self, sample: u64) -> &[f64] {
+        let block = if self.table_i.is_some() { sample as u32 } else { (sample / 2) as u32 };
         let [w0, w1, w2, w3] = &mut self.words;
-        self.streams.fill_words(sample as u32, [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]]);
+        if self.filled != Some(block) {
+            self.streams.fill_words(block, [&mut w0[..], &mut w1[..], &mut w2[..], &mut w3[..]]);
+            self.filled = Some(block);
+        }
         // Plain loops, no closure (see `ChunkStreams::fill_normals`).
         let (weight_e, table_e) = (self.weight_e, &self.table_e);
         match &self.table_i {
@@ -359,7 +371,8 @@ impl PoissonNoise {
                 }
             }
             None => {
-                for (jump, (&hi, &lo)) in self.jumps.iter_mut().zip(w0.iter().zip(&*w1)) {
+                let (w_hi, w_lo) = if sample.is_multiple_of(2) { (&*w0, &*w1) } else { (&*w2, &*w3) };
+                for (jump, (&hi, &lo)) in self.jumps.iter_mut().zip(w_hi.iter().zip(w_lo)) {
                     *jump = weight_e * f64::from(table_e.count(rng::word64(hi, lo)));
                 }
             }
