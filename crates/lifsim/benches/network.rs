@@ -4,8 +4,9 @@
 //! parameters, g = 5, eta = 2, ~32 Hz) scaled by its order: 5 * order neurons, in-degrees
 //! order / 2.5 (E) and order / 10 (I). "wire" builds the synapses and the chunks (throughput:
 //! synapses); "deliver" hands the spikes of 0.2 s of the network (taken from a run) to the ring
-//! buffers on one thread, one min-delay interval at a time, as one task of the time loop does (throughput: synaptic events, the
-//! spikes' out-degrees summed); "run" simulates 0.2 s (2000 steps; throughput: neuron-steps).
+//! buffers on one thread, one min-delay interval at a time, as one task of the time loop does
+//! (throughput: synaptic events, the spikes' out-degrees summed); "run" simulates 0.2 s (2000
+//! steps; throughput: neuron-steps).
 //! Criterion's "elem/s" inverts to ns per synapse, per synaptic event or per neuron-step.
 //! Run: `cargo bench -p lifsim --bench network`.
 
